@@ -1,0 +1,207 @@
+"""The ``notelint`` command line: check, extract, rule, rules.
+
+The CLI parses arguments and formats results; everything else lives in the
+library. Exit status: 0 clean, 1 findings at or above the failing severity,
+2 usage, configuration or input error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from notelint import __version__
+from notelint.errors import NotelintError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"notelint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip().upper() for value in values for v in value.split(",") if v.strip())
+
+
+def _config(config_file: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+            bilateral: str | None) -> Any:
+    from dataclasses import replace
+
+    from notelint import config as cfg
+    from notelint.rules import RULES
+
+    conf = cfg.load_file(Path(config_file)) if config_file else cfg.discover()
+    changes: dict[str, Any] = {}
+    if select:
+        changes["select"] = _split(select)
+    if ignore:
+        changes["ignore"] = conf.ignore + _split(ignore)
+    if bilateral:
+        changes["bilateral"] = bilateral
+    for code in (*changes.get("select", ()), *changes.get("ignore", ())):
+        if not any(r.startswith(code) for r in RULES):
+            raise click.BadParameter(f"{code!r} matches no rule", param_hint="--select/--ignore")
+    return replace(conf, **changes)
+
+
+def _validated_codes(values: tuple[str, ...]) -> list[str]:
+    from notelint import codes
+
+    out = []
+    for value in values:
+        code = codes.normalize(value)
+        if not codes.is_valid(code):
+            raise click.BadParameter(f"{value!r} is not an ICD-10-CM code", param_hint="--code")
+        out.append(code)
+    return out
+
+
+def _results(paths: tuple[str, ...], conf: Any, claimed: list[str], encoding: str | None,
+             max_chars: int) -> Iterator[dict[str, Any]]:
+    from notelint import inputs
+    from notelint.lint import Linter
+    from notelint.pipeline import default_pipeline
+
+    nlp = default_pipeline()
+    nlp.max_length = max(nlp.max_length, max_chars + 1)
+    linter = Linter(nlp, conf, claimed)
+    yield from linter.lint(inputs.read(paths, encoding, max_chars))
+
+
+_common = [
+    click.argument("paths", nargs=-1, required=True),
+    click.option("--encoding", help="Text encoding of the note files (default UTF-8)."),
+    click.option("--max-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+                 help="Largest note, in characters, that is linted."),
+]
+
+
+def _with_common(func: Any) -> Any:
+    for decorator in reversed(_common):
+        func = decorator(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="notelint")
+def main() -> None:
+    """notelint: lint clinical notes for ICD-10-CM M62.4- (contracture of muscle) documentation."""
+
+
+@main.command()
+@_with_common
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--code", "claimed", multiple=True, metavar="CODE",
+              help="A claimed ICD-10-CM code for every note (repeatable).")
+@click.option("--select", multiple=True, help="Only these rules (codes or prefixes, e.g. NL2).")
+@click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes).")
+@click.option("--severity", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit status 1 [default: warning].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule (text format).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
+@click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
+              help="Same site on both sides: right and left codes, or M62.49.")
+def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, fmt: str,
+          claimed: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+          severity: str | None, exit_zero: bool, statistics: bool, config_file: str | None,
+          bilateral: str | None) -> None:
+    """Lint notes (.txt files, folders, - for stdin, .jsonl) against the M62.4- rules."""
+    from notelint import output
+    from notelint.rules import SEVERITY_ORDER
+
+    try:
+        conf = _config(config_file, select, ignore, bilateral)
+        codes = _validated_codes(claimed)
+    except NotelintError as exc:
+        _fail(str(exc))
+    threshold = SEVERITY_ORDER[severity or conf.fail_on]
+    failing = input_errors = 0
+
+    def tally(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        nonlocal failing, input_errors
+        for result in results:
+            input_errors += result["error"] is not None
+            failing += sum(SEVERITY_ORDER[f["severity"]] >= threshold for f in result["findings"])
+            yield result
+
+    results = tally(_results(paths, conf, codes, encoding, max_chars))
+    out = click.get_text_stream("stdout")
+    if fmt == "json":
+        output.write_json(results, out)
+    elif fmt == "jsonl":
+        for result in results:
+            out.write(output.json_line(result))
+            out.flush()
+    else:
+        report = output.TextReport(out, statistics)
+        for result in results:
+            report.add(result)
+        report.close()
+    if input_errors:
+        for_stderr = "input error" if input_errors == 1 else "input errors"
+        click.echo(f"notelint: {input_errors} {for_stderr}; see the results", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+@_with_common
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
+              show_default=True, help="Output format.")
+def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, fmt: str) -> None:
+    """Print the evidence notelint extracts from notes (no rules)."""
+    from notelint import output
+    from notelint.config import Config
+
+    results = _results(paths, Config(), [], encoding, max_chars)
+    out = click.get_text_stream("stdout")
+    errors = 0
+    if fmt == "json":
+        collected = []
+        for result in results:
+            errors += result["error"] is not None
+            collected.append(result)
+        output.write_json(collected, out)
+    else:
+        for result in results:
+            errors += result["error"] is not None
+            if fmt == "jsonl":
+                out.write(output.json_line(result))
+            else:
+                output.evidence_table(result, out)
+    sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_cmd(code: str) -> None:
+    """Explain one rule: what it flags, why, an example, the fix, the reference."""
+    from notelint.docs import rule_text
+    from notelint.rules import RULES
+
+    spec = RULES.get(code.upper())
+    if spec is None:
+        _fail(f"unknown rule {code!r}; see 'notelint rules'")
+    click.echo(rule_text(spec))
+
+
+@main.command("rules")
+def rules_cmd() -> None:
+    """List every rule with its code, name and default severity."""
+    from notelint.rules import RULES
+
+    for spec in RULES.values():
+        click.echo(f"{spec.code}  {spec.name:<28} {spec.severity:<8} {spec.summary}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""ICD-10-CM code facts for M62.4- and the categories its rules name.
+
+The source of truth is the official tabular shipped by ``simple-icd-10-cm``.
+Importing it parses the whole XML (about 3 s), so the facts notelint needs are
+kept in ``patterns/icd10cm.json``, built by ``python -m notelint.codes`` and
+proved equal to the package by a test. Codes outside that table (a cause code
+given with ``--code``) are checked against the package itself, imported only
+then.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from functools import cache
+from typing import Any
+
+from notelint.lexicon import patterns_dir
+
+TABLE_FILE = "icd10cm.json"
+# subtrees and categories the rules talk about (RULES.md "Background")
+ROOTS = ("M62.4", "M62", "M24.5", "M67.0", "M43.6", "Q68.0", "G24.3", "T79.6", "M20.4", "Q74.3",
+         "M72.0", "G25.82", "M79.1", "G72.1", "G72.0", "R25.2", "M62.83", "Q66.89")
+# the tabular's wording of M62.4- sites -> notelint's site names (OUTPUT.md)
+SITE_WORDS = {"shoulder": "shoulder", "upper arm": "upper_arm", "forearm": "forearm",
+              "hand": "hand", "thigh": "thigh", "lower leg": "lower_leg",
+              "ankle and foot": "ankle_foot", "other site": "other",
+              "multiple sites": "multiple", "unspecified site": "unspecified"}
+_M624 = re.compile(r"Contracture of muscle, (.+)$")
+_CODE = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{0,4})$")
+
+
+def normalize(code: str) -> str:
+    """Upper-case a code and put its dot in: ``m62451`` -> ``M62.451``."""
+    raw = code.strip().upper()
+    match = _CODE.match(raw)
+    if not match:
+        return raw
+    head, tail = match.groups()
+    return f"{head}.{tail}" if tail else head
+
+
+def build_table() -> dict[str, Any]:
+    """Read the facts from ``simple-icd-10-cm`` (slow: parses the tabular)."""
+    import simple_icd_10_cm as cm
+
+    codes: dict[str, Any] = {}
+    for root in ROOTS:
+        for code in (root, *cm.get_descendants(root)):
+            codes[code] = {
+                "description": cm.get_description(code),
+                "billable": cm.is_leaf(code),
+                "excludes1": cm.get_excludes1(code),
+                "inclusion_terms": cm.get_inclusion_term(code),
+            }
+    return {"source": "simple-icd-10-cm (official ICD-10-CM tabular)",
+            "codes": dict(sorted(codes.items()))}
+
+
+@cache
+def table() -> dict[str, dict[str, Any]]:
+    """The compact table of code facts."""
+    data = json.loads((patterns_dir() / TABLE_FILE).read_text(encoding="utf-8"))
+    return data["codes"]
+
+
+def is_valid(code: str) -> bool:
+    """Whether ``code`` is a code of the ICD-10-CM tabular (any level)."""
+    code = normalize(code)
+    if code in table():
+        return True
+    if not _CODE.match(code):
+        return False
+    import simple_icd_10_cm as cm
+
+    return bool(cm.is_valid_item(code))
+
+
+def is_m624(code: str) -> bool:
+    """Whether ``code`` is in subcategory M62.4-."""
+    return normalize(code).startswith("M62.4")
+
+
+def description(code: str) -> str:
+    """The tabular description of a code of the table."""
+    return table()[normalize(code)]["description"]
+
+
+@cache
+def site_side(code: str) -> tuple[str, str | None]:
+    """``(site, side)`` of an M62.4- code, read from its description.
+
+    ``M62.451`` -> ``("thigh", "right")``; ``M62.459`` -> ``("thigh", None)``;
+    ``M62.48`` -> ``("other", None)``; ``M62.41`` (not billable) -> ``("shoulder", None)``.
+    """
+    match = _M624.match(description(code))
+    if not match:
+        return "unspecified", None  # M62.4 itself
+    words = match.group(1)
+    if words in SITE_WORDS:
+        return SITE_WORDS[words], None
+    side, _, words = words.partition(" ")
+    return SITE_WORDS[words], (side if side in {"right", "left"} else None)
+
+
+@cache
+def code_for(site: str, side: str | None) -> str:
+    """The billable M62.4- code of a site and side (``None``: the unspecified-side code)."""
+    for code, facts in table().items():
+        if not code.startswith("M62.4") or not facts["billable"]:
+            continue
+        code_site, code_side = site_side(code)
+        if code_site != site:
+            continue
+        unspecified = "unspecified" in facts["description"]
+        if code_side == side or (side is None and (unspecified or site in {"other", "multiple"})):
+            return code
+    raise KeyError(f"no M62.4- code for site {site!r}, side {side!r}")
+
+
+def main() -> None:
+    """Regenerate ``patterns/icd10cm.json`` from the package."""
+    path = patterns_dir() / TABLE_FILE
+    path.write_text(json.dumps(build_table(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(f"wrote {path}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Configuration: ``[tool.notelint]`` of pyproject.toml, or ``notelint.toml``, or ``--config FILE``.
+
+Keys: ``select`` and ``ignore`` (rule codes or prefixes such as ``NL2``),
+``severity`` (a table of rule code -> error/warning/info), ``bilateral``
+(``"right-left"``, the default, or ``"multiple-sites"``), ``fail-on``
+(the lowest severity that makes the exit status 1).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from notelint.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SEVERITIES = ("error", "warning", "info")
+BILATERAL = ("right-left", "multiple-sites")
+KEYS = {"select", "ignore", "severity", "bilateral", "fail-on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one run."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    bilateral: str = "right-left"
+    fail_on: str = "warning"
+    path: str | None = None
+
+    def enabled(self, code: str) -> bool:
+        """Whether a rule is on after ``select`` and ``ignore`` (longest prefix wins)."""
+        best_select = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        if self.select and best_select < 0:
+            return False
+        return best_ignore <= best_select if best_ignore >= 0 else True
+
+    def severity_of(self, code: str, default: str) -> str:
+        """The configured severity of a rule, or its default."""
+        return self.severity.get(code, default)
+
+
+def _codes(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of rule codes or prefixes")
+    codes = tuple(v.strip().upper() for v in value)
+    for code in codes:
+        if not code.startswith("NL"):
+            raise ConfigError(f"{where}: '{key}': {code!r} is not a rule code or prefix (NL...)")
+    return codes
+
+
+def from_mapping(data: dict[str, Any], where: str) -> Config:
+    """Validate a ``[tool.notelint]`` table."""
+    unknown = set(data) - KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; allowed: {sorted(KEYS)}")
+    severity = data.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{where}: 'severity' must be a table of rule code = severity")
+    for code, level in severity.items():
+        if level not in SEVERITIES:
+            raise ConfigError(f"{where}: 'severity.{code}' must be one of {list(SEVERITIES)}")
+    bilateral = data.get("bilateral", "right-left")
+    if bilateral not in BILATERAL:
+        raise ConfigError(f"{where}: 'bilateral' must be one of {list(BILATERAL)}")
+    fail_on = data.get("fail-on", "warning")
+    if fail_on not in SEVERITIES:
+        raise ConfigError(f"{where}: 'fail-on' must be one of {list(SEVERITIES)}")
+    return Config(
+        select=_codes(data.get("select", []), where, "select"),
+        ignore=_codes(data.get("ignore", []), where, "ignore"),
+        severity={k.upper(): v for k, v in severity.items()},
+        bilateral=bilateral,
+        fail_on=fail_on,
+        path=where,
+    )
+
+
+def load_file(path: Path) -> Config:
+    """Read a ``notelint.toml`` (top level) or ``pyproject.toml`` (``[tool.notelint]``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration ({exc.__class__.__name__})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("notelint", {})
+    elif "tool" in data and "notelint" in data["tool"]:
+        data = data["tool"]["notelint"]
+    return from_mapping(data, str(path))
+
+
+def discover(start: Path | None = None) -> Config:
+    """The configuration found from ``start`` (default: the working directory) upward."""
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        own = candidate / "notelint.toml"
+        if own.is_file():
+            return load_file(own)
+        project = candidate / "pyproject.toml"
+        if project.is_file():
+            try:
+                data = tomllib.loads(project.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{project}: not valid TOML ({exc})") from None
+            if "notelint" in data.get("tool", {}):
+                return from_mapping(data["tool"]["notelint"], f"{project} [tool.notelint]")
+    return Config()

@@ -1,0 +1,52 @@
+"""Stable error types and messages: one place, so that every user-facing error reads alike.
+
+No message here ever carries note text: notes are patient records.
+"""
+
+from __future__ import annotations
+
+
+class NotelintError(Exception):
+    """Base class of every error notelint reports to its user."""
+
+
+class PatternError(NotelintError):
+    """A lexicon or rule file in ``patterns/`` is invalid; the message names file and line."""
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+class ConfigError(NotelintError):
+    """A configuration file or value is invalid; the message names the file and key."""
+
+
+class UsageError(NotelintError):
+    """A command-line argument is invalid (for example an unknown ICD-10-CM code)."""
+
+
+class InputError(NotelintError):
+    """An input could not be read as a note; ``kind`` is the stable machine-readable reason."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# Input error kinds (the ``error.kind`` field of OUTPUT.md).
+MISSING = "missing"
+UNREADABLE = "unreadable"
+EMPTY = "empty"
+BINARY = "binary"
+ENCODING = "encoding"
+TOO_LARGE = "too-large"
+BAD_JSON = "bad-json"
+BAD_RECORD = "bad-record"
+DUPLICATE_ID = "duplicate-id"
+NO_NOTES = "no-notes"
+INTERNAL = "internal"

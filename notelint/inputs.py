@@ -1,0 +1,134 @@
+"""Read notes from the inputs of OUTPUT.md: .txt files, folders, ``-`` and JSON Lines.
+
+Every input yields :class:`Note` records in order. An input that cannot be read
+yields a note whose ``error`` is set (and no text): nothing is dropped
+silently, and no message quotes note text.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from notelint import errors
+
+DEFAULT_MAX_CHARS = 1_000_000
+
+
+@dataclass
+class Note:
+    """One note to lint, or the error that stopped it from being read."""
+
+    source: str
+    text: str = ""
+    codes: list[str] = field(default_factory=list)
+    error: errors.InputError | None = None
+
+
+def _failed(source: str, kind: str, message: str) -> Note:
+    return Note(source, error=errors.InputError(kind, message))
+
+
+def decode(source: str, data: bytes, encoding: str | None, max_chars: int) -> Note:
+    """Turn the bytes of one note into a :class:`Note`, checking what makes it unlintable."""
+    if b"\x00" in data:
+        return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
+    try:
+        text = data.decode(encoding or "utf-8")
+    except UnicodeDecodeError as exc:
+        hint = "" if encoding else "; pass --encoding (for example --encoding cp1252)"
+        return _failed(source, errors.ENCODING,
+                       f"{source}: not valid {encoding or 'UTF-8'} (byte {exc.start}){hint}")
+    except LookupError:
+        return _failed(source, errors.ENCODING, f"{source}: unknown encoding {encoding!r}")
+    return from_text(source, text, max_chars=max_chars)
+
+
+def from_text(source: str, text: str, codes: list[str] | None = None,
+              max_chars: int = DEFAULT_MAX_CHARS) -> Note:
+    """A note from text already in memory (checks emptiness and size)."""
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]  # keep offsets: the BOM becomes a space
+    if not text.strip():
+        return _failed(source, errors.EMPTY, f"{source}: empty note")
+    if len(text) > max_chars:
+        return _failed(source, errors.TOO_LARGE,
+                       f"{source}: note has {len(text):,} characters, over the limit of "
+                       f"{max_chars:,}; raise it with --max-chars")
+    return Note(source, text, list(codes or []))
+
+
+def _read_file(path: Path, source: str, encoding: str | None, max_chars: int) -> Note:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _failed(source, errors.MISSING, f"{source}: no such file or folder")
+    except IsADirectoryError:
+        return _failed(source, errors.UNREADABLE, f"{source}: is a folder")
+    except OSError as exc:
+        return _failed(source, errors.UNREADABLE, f"{source}: cannot read ({exc.strerror})")
+    return decode(source, data, encoding, max_chars)
+
+
+def _jsonl(lines: Iterable[bytes], source: str, encoding: str | None,
+           max_chars: int) -> Iterator[Note]:
+    seen: set[str] = set()
+    for number, raw in enumerate(lines, start=1):
+        where = f"{source}:{number}"
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw.decode(encoding or "utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            yield _failed(where, errors.BAD_JSON, f"{where}: not a JSON object")
+            continue
+        if not isinstance(record, dict):
+            yield _failed(where, errors.BAD_RECORD, f"{where}: a line must be a JSON object")
+            continue
+        note_id = record.get("id")
+        label = str(note_id) if isinstance(note_id, (str, int)) and str(note_id) else where
+        text = record.get("text")
+        codes = record.get("codes") or []
+        if "text" not in record:
+            yield _failed(label, errors.BAD_RECORD, f"{where}: no 'text' field")
+        elif not isinstance(text, str):
+            yield _failed(label, errors.BAD_RECORD, f"{where}: 'text' is not a string")
+        elif not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            yield _failed(label, errors.BAD_RECORD, f"{where}: 'codes' is not a list of strings")
+        elif label in seen:
+            yield _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
+        else:
+            seen.add(label)
+            yield from_text(label, text, codes, max_chars)
+
+
+def read(paths: Iterable[str], encoding: str | None = None,
+         max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Note]:
+    """Every note of the given inputs, in order."""
+    for given in paths:
+        if given == "-":
+            yield decode("-", sys.stdin.buffer.read(), encoding, max_chars)
+            continue
+        path = Path(given)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+            if not files:
+                yield _failed(given, errors.NO_NOTES, f"{given}: folder has no .txt notes")
+            for file in files:
+                yield _read_file(file, str(file), encoding, max_chars)
+        elif path.suffix.lower() == ".jsonl":
+            try:
+                handle = path.open("rb")
+            except FileNotFoundError:
+                yield _failed(given, errors.MISSING, f"{given}: no such file or folder")
+                continue
+            except OSError as exc:
+                yield _failed(given, errors.UNREADABLE, f"{given}: cannot read ({exc.strerror})")
+                continue
+            with handle:
+                yield from _jsonl(handle, given, encoding, max_chars)
+        else:
+            yield _read_file(path, given, encoding, max_chars)

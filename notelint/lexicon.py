@@ -1,0 +1,225 @@
+"""Load and validate the data files of ``patterns/``.
+
+Every file is JSON Lines shaped like medspaCy rules (``literal``, ``category``,
+``pattern``, ``metadata``) or, for ConText, medspaCy's own ``context_rules``
+JSON. Each entry is checked when the pipeline loads; a bad entry raises
+:class:`~notelint.errors.PatternError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from notelint.errors import PatternError
+
+SITES = ("shoulder", "upper_arm", "forearm", "hand", "thigh", "lower_leg", "ankle_foot", "other")
+SIDES = ("right", "left", "bilateral")
+KINDS = ("auto", "muscle", "joint", "excluded", "unknown")
+RULE_KEYS = frozenset({"literal", "category", "pattern", "metadata"})
+
+# file name -> the categories its entries may have
+CONCEPT_FILES: dict[str, tuple[str, ...]] = {
+    "contractures.jsonl": ("CONTRACTURE",),
+    "excluded.jsonl": ("EXCLUDED",),
+    "myogenic.jsonl": ("MYOGENIC",),
+    "arthrogenic.jsonl": ("ARTHROGENIC",),
+    "spasm.jsonl": ("SPASM",),
+    "neural.jsonl": ("NEURAL",),
+    "function.jsonl": ("FUNCTION",),
+    "studies.jsonl": ("STUDY", "STUDY_ORDERED", "STUDY_RESULT"),
+    "causes.jsonl": ("CAUSE",),
+}
+ANATOMY_FILES: dict[str, tuple[str, ...]] = {
+    "muscles.jsonl": ("MUSCLE",),
+    "laterality.jsonl": ("SIDE",),
+}
+MEASURE_FILES: dict[str, tuple[str, ...]] = {
+    "rom.jsonl": ("ROM", "ROM_NUMBER", "ROM_MOTION", "ROM_EXCLUDE"),
+    "strength.jsonl": ("STRENGTH", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validated entry of a pattern file."""
+
+    literal: str
+    category: str
+    pattern: list[dict[str, Any]] | str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+    line: int = 0
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the entry, for messages."""
+        return f"{self.path}:{self.line}"
+
+
+def patterns_dir() -> Path:
+    """The folder of the packaged pattern files."""
+    return Path(str(resources.files("notelint.patterns")))
+
+
+def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PatternError(str(path), None, "pattern file is missing") from None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise PatternError(str(path), number, f"not valid JSON ({exc.msg})") from None
+        if not isinstance(entry, dict):
+            raise PatternError(str(path), number, "an entry must be a JSON object")
+        yield number, entry
+
+
+def _check_token_pattern(pattern: Any, path: str, line: int) -> None:
+    if not isinstance(pattern, list) or not pattern:
+        raise PatternError(path, line, "'pattern' must be a non-empty list of token dicts or a regex")
+    for token in pattern:
+        if not isinstance(token, dict) or not token:
+            raise PatternError(path, line, "every token of 'pattern' must be a non-empty object")
+        for key in token:
+            if key not in {"LOWER", "ORTH", "TEXT", "OP", "IS_DIGIT", "LIKE_NUM", "IS_PUNCT"}:
+                raise PatternError(path, line, f"unsupported token attribute {key!r}")
+
+
+def _check_regex(pattern: str, path: str, line: int) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise PatternError(path, line, f"invalid regular expression ({exc})") from None
+
+
+def load_file(path: Path, categories: tuple[str, ...]) -> list[Rule]:
+    """Read one JSONL pattern file and validate every entry."""
+    rules: list[Rule] = []
+    name = str(path)
+    for line, entry in _read_jsonl(path):
+        unknown = set(entry) - RULE_KEYS
+        if unknown:
+            raise PatternError(name, line, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(RULE_KEYS)}")
+        literal = entry.get("literal")
+        if not isinstance(literal, str) or not literal.strip():
+            raise PatternError(name, line, "'literal' must be a non-empty string")
+        category = entry.get("category")
+        if category not in categories:
+            raise PatternError(name, line, f"category {category!r} is not one of {list(categories)}")
+        pattern = entry.get("pattern")
+        if isinstance(pattern, str):
+            _check_regex(pattern, name, line)
+        elif pattern is not None:
+            _check_token_pattern(pattern, name, line)
+        metadata = entry.get("metadata", {})
+        if not isinstance(metadata, dict):
+            raise PatternError(name, line, "'metadata' must be an object")
+        rule = Rule(literal, category, pattern, metadata, name, line)
+        _check_metadata(rule)
+        rules.append(rule)
+    return rules
+
+
+def _check_metadata(rule: Rule) -> None:
+    meta = rule.metadata
+
+    def fail(problem: str) -> None:
+        raise PatternError(rule.path, rule.line, problem)
+
+    if rule.category == "MUSCLE":
+        if meta.get("site") not in SITES:
+            fail(f"unknown site {meta.get('site')!r}; one of {list(SITES)}")
+        synonyms = meta.get("synonyms")
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) and s.strip() for s in synonyms):
+            fail("'metadata.synonyms' must be a list of non-empty strings")
+    elif rule.category == "SIDE" and meta.get("side") not in SIDES:
+        fail(f"unknown side {meta.get('side')!r}; one of {list(SIDES)}")
+    elif rule.category == "CONTRACTURE" and meta.get("kind") not in KINDS:
+        fail(f"unknown kind {meta.get('kind')!r}; one of {list(KINDS)}")
+    elif rule.category in {"ROM", "STRENGTH"} and not isinstance(rule.pattern, str):
+        fail(f"a {rule.category} entry needs a regex 'pattern'")
+    elif rule.category in {"ROM_EXCLUDE", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"}:
+        if not isinstance(meta.get("words"), list) or not isinstance(meta.get("window"), int):
+            fail("needs 'metadata.words' (list) and 'metadata.window' (int)")
+    elif rule.category == "CAUSE" and not {"cause", "category_code"} <= set(meta):
+        fail("a CAUSE needs 'metadata.cause' and 'metadata.category_code'")
+    elif rule.category == "STUDY" and meta.get("study") not in {"EMG", "NCS", "MRI", "US"}:
+        fail("a STUDY needs 'metadata.study', one of EMG, NCS, MRI, US")
+
+
+def _load_group(folder: Path, files: dict[str, tuple[str, ...]]) -> list[Rule]:
+    rules: list[Rule] = []
+    for name, categories in files.items():
+        rules.extend(load_file(folder / name, categories))
+    return rules
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every validated pattern notelint uses."""
+
+    anatomy: list[Rule]
+    concepts: list[Rule]
+    measures: list[Rule]
+    context_rules_path: Path
+    sentences: dict[str, Any]
+
+    def of(self, category: str) -> list[Rule]:
+        """All rules of one category, in file order."""
+        return [r for r in (*self.anatomy, *self.concepts, *self.measures) if r.category == category]
+
+
+def _check_muscle_synonyms(rules: list[Rule]) -> None:
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.category != "MUSCLE":
+            continue
+        for synonym in {rule.literal, *rule.metadata["synonyms"]}:
+            key = synonym if synonym.isupper() else synonym.lower()
+            other = seen.get(key)
+            if other is not None and other is not rule:
+                raise PatternError(rule.path, rule.line, f"synonym {synonym!r} is also at line {other.line}")
+            seen[key] = rule
+
+
+def _check_context_rules(path: Path) -> None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PatternError(str(path), None, f"cannot read ConText rules ({exc})") from None
+    allowed = {"literal", "category", "direction", "pattern", "metadata", "allowed_types",
+               "excluded_types", "max_targets", "max_scope"}
+    for number, rule in enumerate(data.get("context_rules", []), start=1):
+        unknown = set(rule) - allowed
+        if unknown:
+            raise PatternError(str(path), None, f"rule {number}: unknown key(s) {sorted(unknown)}")
+        if rule.get("direction") not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:
+            raise PatternError(str(path), None, f"rule {number}: bad direction {rule.get('direction')!r}")
+
+
+@cache
+def load_lexicon(folder: Path | None = None) -> Lexicon:
+    """Load and validate every pattern file of ``folder`` (default: the packaged ones)."""
+    folder = folder or patterns_dir()
+    anatomy = _load_group(folder, ANATOMY_FILES)
+    _check_muscle_synonyms(anatomy)
+    concepts = _load_group(folder, CONCEPT_FILES)
+    measures = _load_group(folder, MEASURE_FILES)
+    context_path = folder / "context_rules.json"
+    _check_context_rules(context_path)
+    try:
+        sentences = json.loads((folder / "sentences.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PatternError(str(folder / "sentences.json"), None, f"cannot read ({exc})") from None
+    return Lexicon(anatomy, concepts, measures, context_path, sentences)

@@ -1,0 +1,133 @@
+"""Lint notes: run the pipeline, extract the evidence, apply the rules, build results.
+
+A result is the object of OUTPUT.md: ``source``, ``applicable``,
+``claimed_codes``, ``suggested_codes``, ``findings``, ``evidence``, ``error``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from spacy.language import Language
+
+from notelint import codes
+from notelint.config import Config
+from notelint.errors import INTERNAL, InputError
+from notelint.extract import EVIDENCE_FIELDS, extract
+from notelint.inputs import Note
+from notelint.rules import RULES, Hit, NoteFacts
+from notelint.suggest import affirmed_muscle_contractures, documented_sites, suggest
+
+Result = dict[str, Any]
+# an ICD-10-CM code written in the note, with its dot: "M62.451", "I69.351"
+_NOTE_CODE = re.compile(r"(?<![A-Za-z0-9.])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
+
+
+def codes_in_text(text: str) -> dict[str, tuple[int, int]]:
+    """ICD-10-CM codes written in the note, with the span of their first occurrence.
+
+    M62.4- codes must be codes of the tabular; other codes are taken as written
+    (they only matter to NL601, and checking them would load the whole tabular).
+    """
+    found: dict[str, tuple[int, int]] = {}
+    for match in _NOTE_CODE.finditer(text):
+        code = codes.normalize(match.group(1))
+        if code.startswith("M62.4") and code not in codes.table():
+            continue
+        found.setdefault(code, match.span(1))
+    return found
+
+
+class LineIndex:
+    """Maps character offsets to 1-based line and column."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def error_result(source: str, error: InputError) -> Result:
+    """The result of an input that could not be linted."""
+    return {"source": source, "applicable": False, "claimed_codes": [], "suggested_codes": [],
+            "findings": [], "evidence": {name: [] for name in EVIDENCE_FIELDS},
+            "error": {"kind": error.kind, "message": error.message}}
+
+
+class Linter:
+    """Lints notes with one pipeline and one configuration."""
+
+    def __init__(self, nlp: Language, config: Config | None = None,
+                 codes_for_all: Iterable[str] = ()) -> None:
+        self.nlp = nlp
+        self.config = config or Config()
+        self.codes_for_all = [codes.normalize(c) for c in codes_for_all]
+
+    def _findings(self, facts: NoteFacts, text: str) -> list[dict[str, Any]]:
+        lines = LineIndex(text)
+        findings = []
+        for code, spec in RULES.items():
+            if not self.config.enabled(code):
+                continue
+            if spec.needs_claim and not facts.claimed_m624:
+                continue
+            for hit in spec.check(facts):
+                findings.append(self._finding(code, spec.name, spec.severity, hit, lines))
+        findings.sort(key=lambda f: (f["start"], f["rule"]))
+        return findings
+
+    def _finding(self, code: str, name: str, severity: str, hit: Hit,
+                 lines: LineIndex) -> dict[str, Any]:
+        line, column = lines.locate(hit.start)
+        return {"rule": code, "name": name,
+                "severity": self.config.severity_of(code, severity),
+                "message": hit.message, "start": hit.start, "end": hit.end,
+                "line": line, "column": column, "suggestion": hit.suggestion}
+
+    def result(self, note: Note, doc: Any) -> Result:
+        """The result of one processed note."""
+        evidence = extract(doc)
+        in_text = codes_in_text(note.text)
+        claimed = list(dict.fromkeys([*self.codes_for_all,
+                                      *(codes.normalize(c) for c in note.codes), *in_text]))
+        suggested = suggest(evidence, self.config.bilateral)
+        facts = NoteFacts(note.text, evidence, claimed, in_text, suggested,
+                          documented_sites(evidence), self.config.bilateral)
+        applicable = bool(facts.claimed_m624) or bool(affirmed_muscle_contractures(evidence))
+        return {"source": note.source, "applicable": applicable, "claimed_codes": claimed,
+                "suggested_codes": suggested,
+                "findings": self._findings(facts, note.text) if applicable else [],
+                "evidence": evidence, "error": None}
+
+    def lint(self, notes: Iterable[Note], batch_size: int = 32) -> Iterator[Result]:
+        """Results for ``notes``, in input order; unreadable notes give error results."""
+        pending: list[Note] = []
+
+        def flush() -> Iterator[Result]:
+            texts = (n.text for n in pending)
+            for note, doc in zip(pending, self.nlp.pipe(texts, batch_size=batch_size),
+                                 strict=True):
+                yield self._safe_result(note, doc)
+            pending.clear()
+
+        for note in notes:
+            if note.error is not None:
+                yield from flush()
+                yield error_result(note.source, note.error)
+                continue
+            pending.append(note)
+            if len(pending) >= batch_size:
+                yield from flush()
+        yield from flush()
+
+    def _safe_result(self, note: Note, doc: Any) -> Result:
+        try:
+            return self.result(note, doc)
+        except Exception as exc:
+            message = f"{note.source}: internal error ({exc.__class__.__name__}); note not linted"
+            return error_result(note.source, InputError(INTERNAL, message))

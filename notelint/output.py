@@ -1,0 +1,89 @@
+"""Formatters: the text report for people, JSON and JSON Lines for programs (OUTPUT.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from notelint import __version__
+from notelint.rules import RULES, SEVERITY_ORDER
+
+Result = dict[str, Any]
+
+
+def json_line(result: Result) -> str:
+    """One result as a JSON Lines line."""
+    return json.dumps(result, ensure_ascii=False) + "\n"
+
+
+def write_json(results: Iterable[Result], out: TextIO) -> None:
+    """The single JSON document of OUTPUT.md, written as results arrive."""
+    out.write(f'{{"notelint_version": {json.dumps(__version__)}, "results": [')
+    for i, result in enumerate(results):
+        out.write(("," if i else "") + "\n  " + json.dumps(result, ensure_ascii=False))
+    out.write("\n]}\n")
+
+
+class TextReport:
+    """``path:line:col: NL201 [error] message``, grouped by note, with a summary line."""
+
+    def __init__(self, out: TextIO, statistics: bool = False) -> None:
+        self.out = out
+        self.statistics = statistics
+        self.notes = 0
+        self.applicable = 0
+        self.errors = 0
+        self.by_severity: Counter[str] = Counter()
+        self.by_rule: Counter[str] = Counter()
+
+    def add(self, result: Result) -> None:
+        self.notes += 1
+        source = result["source"]
+        if result["error"]:
+            self.errors += 1
+            self.out.write(f"{source}: error: {result['error']['message']}\n")
+            return
+        if not result["applicable"]:
+            return
+        self.applicable += 1
+        claimed = ", ".join(result["claimed_codes"]) or "none"
+        suggested = ", ".join(result["suggested_codes"]) or "none"
+        self.out.write(f"{source}: claimed {claimed}; suggested {suggested}\n")
+        for f in result["findings"]:
+            self.by_severity[f["severity"]] += 1
+            self.by_rule[f["rule"]] += 1
+            fix = f"  [suggest {f['suggestion']}]" if f["suggestion"] else ""
+            self.out.write(f"{source}:{f['line']}:{f['column']}: {f['rule']} "
+                           f"[{f['severity']}] {f['message']}{fix}\n")
+        self.out.write("\n")
+
+    def close(self) -> None:
+        if self.statistics and self.by_rule:
+            for code, count in sorted(self.by_rule.items()):
+                self.out.write(f"{count:5d}  {code}  {RULES[code].name}\n")
+            self.out.write("\n")
+        total = sum(self.by_severity.values())
+        parts = ", ".join(f"{self.by_severity[s]} {s}{'s' if self.by_severity[s] != 1 else ''}"
+                          for s in sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.get, reverse=True))
+        noun = "note" if self.notes == 1 else "notes"
+        line = (f"Checked {self.notes} {noun}: {self.applicable} applicable, "
+                f"{total} finding{'s' if total != 1 else ''} ({parts})")
+        if self.errors:
+            line += f", {self.errors} input error{'s' if self.errors != 1 else ''}"
+        self.out.write(line + ".\n")
+
+
+def evidence_table(result: Result, out: TextIO) -> None:
+    """The evidence of one note, one line per item, for ``notelint extract``."""
+    out.write(f"== {result['source']}\n")
+    if result["error"]:
+        out.write(f"   error: {result['error']['message']}\n")
+        return
+    for name, items in result["evidence"].items():
+        for item in items:
+            values = {k: v for k, v in item.items() if k not in {"text", "start", "end"}}
+            shown = " ".join(f"{k}={v}" for k, v in values.items() if v not in (None, [], ""))
+            out.write(f"   {name:<12} {item['start']:>5}-{item['end']:<5} "
+                      f"{item['text']!r:<40} {shown}\n")

@@ -1,0 +1,102 @@
+"""Build notelint's spaCy pipeline: a blank English model with medspaCy and scispaCy parts.
+
+Order of the components and what each adds::
+
+    notelint_sentences    clinical sentence boundaries (headers, lists, comma-joined lines)
+    notelint_anatomy      medspaCy TargetMatcher: muscles and side words
+                          -> doc.spans["notelint_anatomy"]
+    notelint_concepts     medspaCy TargetMatcher: contracture mentions and cues
+                          -> doc.spans["notelint_concepts"]
+    medspacy_context      ConText over the concepts: negated, uncertain, historical,
+                          hypothetical, family
+    abbreviation_detector scispaCy (Schwartz & Hearst 2003): "rectus femoris (RF) ... RF"
+    notelint_measures     ROM degrees and strength grades from the regexes of patterns/
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+import warnings
+from functools import cache
+
+import spacy
+from spacy.language import Language
+
+from notelint.lexicon import Lexicon, Rule, load_lexicon
+
+ANATOMY = "notelint_anatomy"
+CONCEPTS = "notelint_concepts"
+
+
+def _quiet_medspacy_import() -> None:
+    """Import medspaCy's components without QuickUMLS, which notelint never uses.
+
+    ``import medspacy`` pulls in QuickUMLS (and with it nltk and scipy), about
+    two seconds of start-up for a component we do not load. A stand-in module
+    for ``quickumls.spacy_component`` is registered only when the real package
+    is not already imported; nothing of it is ever called.
+    """
+    if "quickumls" not in sys.modules and not os.environ.get("NOTELINT_REAL_QUICKUMLS"):
+        stub = types.ModuleType("quickumls")
+        stub.spacy_component = types.ModuleType("quickumls.spacy_component")  # type: ignore[attr-defined]
+        sys.modules.setdefault("quickumls", stub)
+        sys.modules.setdefault("quickumls.spacy_component", stub.spacy_component)  # type: ignore[attr-defined]
+    from loguru import logger
+
+    logger.disable("PyRuSH")  # per-token DEBUG logging, if PyRuSH is ever loaded
+
+
+def _target_rules(rules: list[Rule]) -> list:
+    """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym."""
+    from medspacy.target_matcher import TargetRule
+
+    out = []
+    for rule in rules:
+        meta = {**rule.metadata, "literal": rule.literal, "where": rule.where}
+        if rule.category == "MUSCLE":
+            for synonym in dict.fromkeys([rule.literal, *rule.metadata["synonyms"]]):
+                attr = "ORTH" if synonym.isupper() else "LOWER"
+                words = synonym.split() if attr == "ORTH" else None
+                pattern = [{"ORTH": w} for w in words] if words else None
+                out.append(TargetRule(synonym, "MUSCLE", pattern=pattern, metadata=meta))
+        else:
+            out.append(TargetRule(rule.literal, rule.category, pattern=rule.pattern, metadata=meta))
+    return out
+
+
+def build(lexicon: Lexicon | None = None) -> Language:
+    """A new notelint pipeline built from ``patterns/``."""
+    _quiet_medspacy_import()
+    from medspacy.context import ConTextRule
+    from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
+
+    import notelint.measures
+    import notelint.sentences  # noqa: F401  (registers notelint_sentences)
+
+    # scispaCy's abbreviation matcher warns on every note without parentheses
+    warnings.filterwarnings("ignore", message=r"\[W036\]")
+    lexicon = lexicon or load_lexicon()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("notelint_sentences", config={"no_break_after": lexicon.sentences["no_break_after"]})
+    for name, rules in ((ANATOMY, lexicon.anatomy), (CONCEPTS, lexicon.concepts)):
+        matcher = nlp.add_pipe(
+            "medspacy_target_matcher", name=name,
+            config={"result_type": "group", "span_group_name": name},
+        )
+        matcher.add(_target_rules(rules))
+    context = nlp.add_pipe(
+        "medspacy_context",
+        config={"input_span_type": "group", "span_group_name": CONCEPTS, "rules": "default"},
+    )
+    context.add(ConTextRule.from_json(str(lexicon.context_rules_path)))
+    nlp.add_pipe("abbreviation_detector")
+    nlp.add_pipe("notelint_measures")
+    return nlp
+
+
+@cache
+def default_pipeline() -> Language:
+    """The shared pipeline, built once per process."""
+    return build()

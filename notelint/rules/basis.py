@@ -1,0 +1,142 @@
+"""NL3xx: is the restriction a contracture of muscle, and not joint, spasm, nerve or excluded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from notelint.rules.registry import Hit, NoteFacts, rule
+
+_TAB = "ICD-10-CM tabular M62.4- and M24.5- (Excludes1)"
+
+
+@rule("NL301", "myogenic-basis-missing", "warning",
+      summary="Nothing shows the restriction is myogenic.",
+      why="M62.4- is a contracture of muscle; without a muscle-length test, a muscular "
+          "end-feel, a deficit attributed to the muscle or imaging of muscle fibrosis, the "
+          "same limitation may be a joint contracture (M24.5-) and the claim is unsupported.",
+      example="Right knee flexion contracture. Assessment: M62.451.",
+      fix="Document the test that shows muscle shortening: popliteal angle 60 degrees, "
+          "positive Thomas test, firm muscular end-feel, palpable shortening.",
+      reference=f"{_TAB}; Kendall, Muscles: Testing and Function (muscle-length tests)")
+def myogenic_basis_missing(facts: NoteFacts) -> Iterator[Hit]:
+    if facts.affirmed("myogenic"):
+        return
+    start, end = facts.anchor()
+    yield Hit(start, end, "No myogenic evidence is documented (muscle-length test such as "
+                          "popliteal angle or Thomas test, muscular end-feel, palpable "
+                          "shortening or fibrosis).")
+
+
+@rule("NL302", "joint-contracture-evidence", "error",
+      summary="The documentation points to an arthrogenic (joint) restriction.",
+      why="M24.5- (contracture of joint) excludes contracture of muscle without joint "
+          "contracture, and M62.4- excludes contracture of joint: a capsular pattern, hard "
+          "end-feel, effusion or ankylosis points to M24.5-.",
+      example="Elbow flexion contracture with hard end-feel and effusion. Assessment: M62.421.",
+      fix="Code M24.5- when the joint is the restriction, or document why the muscle is.",
+      reference=_TAB)
+def joint_contracture_evidence(facts: NoteFacts) -> Iterator[Hit]:
+    joint = [c for c in facts.affirmed("contractures") if c["kind"] == "joint"]
+    for item in [*joint, *facts.affirmed("arthrogenic")]:
+        yield Hit(item["start"], item["end"],
+                  f"'{item['text']}' points to a joint (arthrogenic) restriction; consider "
+                  "M24.5- (contracture of joint), which M62.4- excludes.", "M24.5-")
+
+
+@rule("NL303", "spasm-not-contracture", "error",
+      summary="Spasm, cramp, guarding or tightness is documented without a fixed shortening.",
+      why="Cramp and spasm (R25.2) and muscle spasm (M62.83-) are excluded from M62; "
+          "tightness that relaxes is not a contracture.",
+      example="Paraspinal spasm and tightness. Assessment: M62.48.",
+      fix="Code R25.2 / M62.83- for spasm, or document a persistent fixed shortening.",
+      reference="ICD-10-CM Excludes1 at M62 (cramp and spasm R25.2); M62.83-")
+def spasm_not_contracture(facts: NoteFacts) -> Iterator[Hit]:
+    spasm = facts.affirmed("spasm")
+    if not spasm or facts.affirmed("myogenic"):
+        return
+    if any(c["kind"] in {"muscle", "unknown"} for c in facts.affirmed("contractures")):
+        return
+    item = spasm[0]
+    yield Hit(item["start"], item["end"],
+              f"'{item['text']}' without a fixed shortening is spasm or tightness "
+              "(R25.2 / M62.83-), not a contracture of muscle.", "M62.83")
+
+
+@rule("NL304", "neural-tension", "warning",
+      summary="The restriction is attributed to neural tension and no myogenic evidence is "
+              "documented.",
+      why="A positive straight-leg raise, slump or upper-limb tension test shows nerve "
+          "mechanosensitivity, not a shortened muscle; it does not support M62.4-.",
+      example="Hamstring tightness, positive straight leg raise at 40 degrees.",
+      fix="Document a muscle-length test that separates the two (popliteal angle with the "
+          "neck neutral, negative slump), or code the neural condition.",
+      reference="Magee, Orthopedic Physical Assessment (neurodynamic tests)")
+def neural_tension(facts: NoteFacts) -> Iterator[Hit]:
+    neural = facts.affirmed("neural")
+    if not neural or facts.affirmed("myogenic"):
+        return
+    item = neural[0]
+    yield Hit(item["start"], item["end"],
+              f"'{item['text']}' attributes the restriction to neural tension and no myogenic "
+              "evidence is documented.")
+
+
+@rule("NL305", "contracture-not-affirmed", "error",
+      summary="An M62.4- code is claimed but every contracture mention is negated, "
+              "hypothetical, historical, uncertain or about a family member.",
+      why="A code needs a condition the note affirms; 'no contractures', 'risk of "
+          "contracture' and 'r/o contracture' document none.",
+      example="Stretching program to prevent contracture. Assessment: M62.461.",
+      fix="Remove the code, or document the contracture found on examination.",
+      reference="ICD-10-CM Official Guidelines IV.H (uncertain diagnosis, outpatient)",
+      needs_claim=True)
+def contracture_not_affirmed(facts: NoteFacts) -> Iterator[Hit]:
+    if not facts.claimed_m624:
+        return
+    mentions = [c for c in facts.evidence["contractures"] if c["kind"] != "excluded"]
+    if not mentions or any(c["status"] == "affirmed" for c in mentions):
+        return
+    first = mentions[0]
+    yield Hit(first["start"], first["end"],
+              f"{', '.join(facts.claimed_m624)} is claimed but the contracture is "
+              f"{first['status']} here; no contracture is affirmed in the note.")
+
+
+def _excluded(facts: NoteFacts, relation: str) -> Iterator[Hit]:
+    items = [c for c in facts.affirmed("contractures") if c["kind"] == "excluded"]
+    items += facts.affirmed("excluded")
+    for item in items:
+        if item.get("relation") != relation:
+            continue
+        if relation == "excludes1":
+            message = (f"'{item['text']}' is {item['condition']}, which M62.4- excludes; "
+                       f"code {item['category_code']}.")
+        else:
+            message = (f"'{item['text']}' is {item['condition']}, which has its own category; "
+                       f"code {item['category_code']}, not M62.4-.")
+        yield Hit(item["start"], item["end"], message, item["category_code"])
+
+
+@rule("NL306", "excluded-condition", "error",
+      summary="The documented condition is one M62.4- excludes by name.",
+      why="Excludes1 notes mean the two codes are never reported together for the same "
+          "condition: Dupuytren's contracture (M72.0), stiff-man syndrome (G25.82), myalgia "
+          "(M79.1-), alcoholic or drug-induced myopathy (G72.1, G72.0).",
+      example="Dupuytren's contracture of the right ring finger. Assessment: M62.441.",
+      fix="Code the named category instead of M62.4-.",
+      reference="ICD-10-CM Excludes1 at M62 and M24.5")
+def excluded_condition(facts: NoteFacts) -> Iterator[Hit]:
+    yield from _excluded(facts, "excludes1")
+
+
+@rule("NL307", "classified-elsewhere", "error",
+      summary="The documented condition has a category of its own.",
+      why="Heel cord / Achilles contracture (M67.0-), torticollis (M43.6, Q68.0, G24.3), "
+          "Volkmann's ischemic contracture (T79.6), hammer toe (M20.4-) and arthrogryposis "
+          "(Q74.3) are indexed to their own codes, not to M62.4-.",
+      example="Tight heel cords, ankle DF to neutral. Assessment: M62.471.",
+      fix="Code the condition's own category (here M67.0-, by side).",
+      reference="ICD-10-CM Index to Diseases: Contraction/Short, tendon; Torticollis; "
+                "Volkmann's; Hammer toe")
+def classified_elsewhere(facts: NoteFacts) -> Iterator[Hit]:
+    yield from _excluded(facts, "elsewhere")

@@ -1,0 +1,1 @@
+"""notelint's lexicons and rules as data (see README.md); loaded by notelint.patterns_loader."""

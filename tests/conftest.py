@@ -1,0 +1,46 @@
+"""Shared fixtures: one real notelint pipeline per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notelint.lint import Linter
+from notelint.pipeline import default_pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    return default_pipeline()
+
+
+@pytest.fixture(scope="session")
+def linter(nlp):
+    return Linter(nlp)
+
+
+@pytest.fixture(scope="session")
+def evidence_of(nlp):
+    """Evidence of a text, from the real pipeline."""
+    from notelint.extract import extract
+
+    def run(text: str) -> dict:
+        return extract(nlp(text))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def lint_text(linter):
+    """The result object of one text (codes as in a JSONL record)."""
+    from notelint.inputs import from_text
+
+    def run(text: str, codes: list[str] | None = None) -> dict:
+        (result,) = list(linter.lint([from_text("note", text, codes)]))
+        return result
+
+    return run

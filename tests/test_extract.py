@@ -1,0 +1,113 @@
+"""Muscles, sides, contracture status and kind, cues, studies and causes."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def sides(evidence_of, text):
+    return [(m["text"], m["laterality"]) for m in evidence_of(text)["muscles"]]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Right hamstring contracture.", [("hamstring", "right")]),
+    ("L gastrocnemius contracture.", [("gastrocnemius", "left")]),
+    ("Rt biceps contracture.", [("biceps", "right")]),
+    ("Contracture of the hamstrings (R).", [("hamstrings", "right")]),
+    ("B/L hamstring tightness.", [("hamstring", "bilateral")]),
+    ("Bilat gastroc contractures.", [("gastroc", "bilateral")]),
+    ("Right-sided pec minor contracture.", [("pec minor", "right")]),
+    ("Right hamstrings and gastrocnemius are contracted.",
+     [("hamstrings", "right"), ("gastrocnemius", "right")]),
+    ("Right hamstring and left gastrocnemius contractures.",
+     [("hamstring", "right"), ("gastrocnemius", "left")]),
+    ("Hamstrings are tight bilaterally.", [("Hamstrings", "bilateral")]),
+    ("Right and left hamstring contractures.", [("hamstring", "bilateral")]),
+    ("Hamstring contracture.", [("Hamstring", None)]),
+])
+def test_extract_laterality(evidence_of, text, expected):
+    assert sides(evidence_of, text) == expected
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("Right hamstring contracture.", "affirmed"),
+    ("No contractures noted.", "negated"),
+    ("No evidence of contracture of the hamstrings.", "negated"),
+    ("Stretching program to prevent contracture of the gastrocnemius.", "hypothetical"),
+    ("At risk of contracture of the hip flexors.", "hypothetical"),
+    ("R/o hamstring contracture.", "uncertain"),
+    ("Possible biceps contracture.", "uncertain"),
+    ("History of hamstring contracture, status post release.", "historical"),
+    ("Mother has a hamstring contracture.", "family"),
+])
+def test_extract_contracture_status(evidence_of, text, status):
+    assert [c["status"] for c in evidence_of(text)["contractures"]] == [status]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Right hamstring contracture.", "muscle"),
+    ("Contracture of muscle, right thigh.", "muscle"),
+    ("Elbow joint contracture.", "joint"),
+    ("Right knee flexion contracture.", "unknown"),
+    ("Dupuytren's contracture of the ring finger.", "excluded"),
+    ("Heel cord contracture on the left.", "excluded"),
+    ("Left Achilles tendon contracture.", "excluded"),
+    ("Right knee flexion contracture. Hamstrings shortened, popliteal angle 60 degrees.",
+     "muscle"),
+])
+def test_extract_contracture_kind(evidence_of, text, kind):
+    assert evidence_of(text)["contractures"][0]["kind"] == kind
+
+
+def test_extract_header_does_not_leak_history(evidence_of):
+    text = "HISTORY OF PRESENT ILLNESS: Right hamstring contracture limits walking."
+    assert evidence_of(text)["contractures"][0]["status"] == "affirmed"
+
+
+def test_extract_comma_joined_sections(evidence_of):
+    text = "FAMILY HISTORY:,  Mother with contractures.,PHYSICAL EXAM:,  Right biceps contracture."
+    assert [c["status"] for c in evidence_of(text)["contractures"]] == ["family", "affirmed"]
+
+
+def test_extract_abbreviation_defined_in_note(evidence_of):
+    text = ("Tightness of the right rectus femoris (RF) on Ely test. "
+            "RF contracture limits running.")
+    muscles = evidence_of(text)["muscles"]
+    assert [(m["text"], m["site"]) for m in muscles] == [("rectus femoris", "thigh"),
+                                                          ("RF", "thigh")]
+
+
+def test_extract_cues_carry_status(evidence_of):
+    ev = evidence_of("Thomas test negative. Popliteal angle 50 degrees. No spasm. Positive slump.")
+    assert [(c["text"], c["status"]) for c in ev["myogenic"]] == [
+        ("Thomas test", "negated"), ("Popliteal angle", "affirmed")]
+    assert [c["status"] for c in ev["spasm"]] == ["negated"]
+    assert [c["text"] for c in ev["neural"]] == ["slump"]
+
+
+def test_extract_studies_ordered_and_resulted(evidence_of):
+    ev = evidence_of("EMG ordered. MRI of the thigh showed fibrosis of the hamstrings.")
+    studies = [(s["study"], s["state"]) for s in ev["studies"]]
+    assert studies == [("EMG", "ordered"), ("MRI", "resulted")]
+    assert ev["studies"][1]["findings"]["text"].startswith("showed fibrosis")
+
+
+@pytest.mark.parametrize(("text", "cause"), [
+    ("Left biceps contracture after a stroke.", "stroke"),
+    ("Spastic diplegic cerebral palsy.", "cerebral palsy"),
+    ("T10 spinal cord injury.", "spinal cord injury"),
+    ("Sequela of traumatic brain injury.", "traumatic brain injury"),
+    ("Multiple sclerosis for 10 years.", "multiple sclerosis"),
+    ("Burn scar over the forearm.", "burn scar"),
+    ("Postoperative scarring of the thigh.", "post-procedural scarring"),
+    ("Six weeks of casting.", "immobilisation"),
+    ("Compartment syndrome of the leg in 2019.", "compartment syndrome"),
+])
+def test_extract_causes(evidence_of, text, cause):
+    assert [c["cause"] for c in evidence_of(text)["causes"]] == [cause]
+
+
+def test_extract_function_needs_a_limit(evidence_of):
+    assert evidence_of("Gait is normal.")["function"] == []
+    assert [f["text"] for f in evidence_of("Difficulty with stairs.")["function"]] == ["stairs"]
+    assert [f["text"] for f in evidence_of("Crouch gait.")["function"]] == ["Crouch gait"]

@@ -1,0 +1,58 @@
+"""Pattern files are validated at load time with file:line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from notelint.errors import PatternError
+from notelint.lexicon import load_lexicon, patterns_dir
+
+
+def test_lexicon_packaged_patterns_load():
+    lexicon = load_lexicon()
+    muscles = lexicon.of("MUSCLE")
+    assert len(muscles) >= 150
+    assert {m.metadata["site"] for m in muscles} == {
+        "shoulder", "upper_arm", "forearm", "hand", "thigh", "lower_leg", "ankle_foot", "other"}
+
+
+@pytest.fixture
+def copy_of_patterns(tmp_path):
+    folder = tmp_path / "patterns"
+    shutil.copytree(patterns_dir(), folder)
+    return folder
+
+
+def _append(path, entry):
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write((entry if isinstance(entry, str) else json.dumps(entry)) + "\n")
+    return sum(1 for _ in path.open(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ({"literal": "calf thing", "category": "MUSCLE", "metadata": {"site": "leg", "synonyms": ["x"]}},
+     "unknown site 'leg'"),
+    ({"literal": "x", "category": "MUSCLE", "metadata": {"site": "thigh"}}, "synonyms"),
+    ({"literal": "x", "category": "MUSCLE", "colour": "red"}, "unknown key"),
+    ({"literal": "x", "category": "SIDE", "metadata": {"side": "right"}}, "category 'SIDE'"),
+    ("{not json", "not valid JSON"),
+    ({"literal": "hamstring", "category": "MUSCLE",
+      "metadata": {"site": "thigh", "synonyms": ["hamstring"]}}, "is also at line"),
+])
+def test_lexicon_bad_entry_names_file_and_line(copy_of_patterns, entry, problem):
+    path = copy_of_patterns / "muscles.jsonl"
+    line = _append(path, entry)
+    with pytest.raises(PatternError) as info:
+        load_lexicon(copy_of_patterns)
+    assert str(info.value).startswith(f"{path}:{line}: ")
+    assert problem in str(info.value)
+
+
+def test_lexicon_bad_regex_is_reported(copy_of_patterns):
+    path = copy_of_patterns / "rom.jsonl"
+    line = _append(path, {"literal": "bad", "category": "ROM", "pattern": "(?P<deg>\\d+"})
+    with pytest.raises(PatternError, match=rf"rom.jsonl:{line}: invalid regular expression"):
+        load_lexicon(copy_of_patterns)
