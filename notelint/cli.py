@@ -134,7 +134,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, fmt: str
             yield result
 
     results = tally(_results(paths, conf, codes, encoding, max_chars))
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         output.write_json(results, out)
     elif fmt == "jsonl":
@@ -163,7 +163,7 @@ def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, fmt: s
     from notelint.config import Config
 
     results = _results(paths, Config(), [], encoding, max_chars)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     errors = 0
     if fmt == "json":
         collected = []

@@ -21,3 +21,17 @@ def rules_markdown() -> str:
     rows = ["| code | name | severity | flags |", "| --- | --- | --- | --- |"]
     rows += [f"| {r.code} | {r.name} | {r.severity} | {r.summary} |" for r in RULES.values()]
     return "\n".join(rows) + "\n"
+
+
+def update_readme(path: str = "README.md") -> None:
+    """Rewrite the rule table between the ``rules:start`` and ``rules:end`` markers."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    head, rest = text.split("<!-- rules:start -->\n", 1)
+    _, tail = rest.split("<!-- rules:end -->", 1)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{head}<!-- rules:start -->\n{rules_markdown()}<!-- rules:end -->{tail}")
+
+
+if __name__ == "__main__":
+    update_readme()

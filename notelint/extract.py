@@ -101,7 +101,9 @@ class _Mentions:
 def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
     """The side of a muscle: the side words before it in its sentence, else just after it."""
     sides = mentions.in_sentence("SIDE", muscle)
-    before = [s for s in sides if s.end <= muscle.start]
+    # a semicolon ends the reach of a side word: "Right TA 3+/5; quadriceps 4+/5 bilaterally"
+    clause = max((t.i for t in muscle.sent if t.text == ";" and t.i < muscle.start), default=-1)
+    before = [s for s in sides if clause < s.start and s.end <= muscle.start]
     if before:
         chosen = {_meta(before[-1])["side"]}
         # "right and left hamstrings", "R/L": sides joined just before the muscle
@@ -154,7 +156,7 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
         item["category_code"] = meta["category_code"]
         item["condition"] = meta.get("condition", span.text)
         item["relation"] = meta.get("relation", "elsewhere")
-    item["muscles"] = [m["start"] for m in linked if not m.get("classified_elsewhere")]
+    item["muscles"] = [m["start"] for m in linked]
     return item
 
 
@@ -219,6 +221,7 @@ def _cause_items(mentions: _Mentions) -> list[Item]:
         meta = _meta(span)
         item = _base(span, mentions.doc.text)
         item.update(cause=meta["cause"], category_code=meta["category_code"],
+                    code_prefixes=meta["code_prefixes"],
                     category_name=meta.get("category_name", meta["cause"]), status=status(span))
         items.append(item)
     return items

@@ -152,8 +152,8 @@ def _check_metadata(rule: Rule) -> None:
     elif rule.category in {"ROM_EXCLUDE", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"}:
         if not isinstance(meta.get("words"), list) or not isinstance(meta.get("window"), int):
             fail("needs 'metadata.words' (list) and 'metadata.window' (int)")
-    elif rule.category == "CAUSE" and not {"cause", "category_code"} <= set(meta):
-        fail("a CAUSE needs 'metadata.cause' and 'metadata.category_code'")
+    elif rule.category == "CAUSE" and not {"cause", "category_code", "code_prefixes"} <= set(meta):
+        fail("a CAUSE needs 'metadata.cause', 'metadata.category_code' and 'metadata.code_prefixes'")
     elif rule.category == "STUDY" and meta.get("study") not in {"EMG", "NCS", "MRI", "US"}:
         fail("a STUDY needs 'metadata.study', one of EMG, NCS, MRI, US")
 
@@ -172,7 +172,7 @@ class Lexicon:
     anatomy: list[Rule]
     concepts: list[Rule]
     measures: list[Rule]
-    context_rules_path: Path
+    context_rules: dict[str, Any]
     sentences: dict[str, Any]
 
     def of(self, category: str) -> list[Rule]:
@@ -193,11 +193,13 @@ def _check_muscle_synonyms(rules: list[Rule]) -> None:
             seen[key] = rule
 
 
-def _check_context_rules(path: Path) -> None:
+def _check_context_rules(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise PatternError(str(path), None, f"cannot read ConText rules ({exc})") from None
+    if not isinstance(data.get("exclude_default", []), list):
+        raise PatternError(str(path), None, "'exclude_default' must be a list of rule literals")
     allowed = {"literal", "category", "direction", "pattern", "metadata", "allowed_types",
                "excluded_types", "max_targets", "max_scope"}
     for number, rule in enumerate(data.get("context_rules", []), start=1):
@@ -206,6 +208,7 @@ def _check_context_rules(path: Path) -> None:
             raise PatternError(str(path), None, f"rule {number}: unknown key(s) {sorted(unknown)}")
         if rule.get("direction") not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:
             raise PatternError(str(path), None, f"rule {number}: bad direction {rule.get('direction')!r}")
+    return data
 
 
 @cache
@@ -216,10 +219,9 @@ def load_lexicon(folder: Path | None = None) -> Lexicon:
     _check_muscle_synonyms(anatomy)
     concepts = _load_group(folder, CONCEPT_FILES)
     measures = _load_group(folder, MEASURE_FILES)
-    context_path = folder / "context_rules.json"
-    _check_context_rules(context_path)
+    context_rules = _check_context_rules(folder / "context_rules.json")
     try:
         sentences = json.loads((folder / "sentences.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise PatternError(str(folder / "sentences.json"), None, f"cannot read ({exc})") from None
-    return Lexicon(anatomy, concepts, measures, context_path, sentences)
+    return Lexicon(anatomy, concepts, measures, context_rules, sentences)

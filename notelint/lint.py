@@ -24,6 +24,8 @@ from notelint.suggest import affirmed_muscle_contractures, documented_sites, sug
 Result = dict[str, Any]
 # an ICD-10-CM code written in the note, with its dot: "M62.451", "I69.351"
 _NOTE_CODE = re.compile(r"(?<![A-Za-z0-9.])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
+# a three-character code without a dot counts only in parentheses: "(G35)"
+_NOTE_CATEGORY = re.compile(r"\(([A-TV-Z][0-9][0-9])\)")
 
 
 def codes_in_text(text: str) -> dict[str, tuple[int, int]]:
@@ -38,6 +40,9 @@ def codes_in_text(text: str) -> dict[str, tuple[int, int]]:
         if code.startswith("M62.4") and code not in codes.table():
             continue
         found.setdefault(code, match.span(1))
+    for match in _NOTE_CATEGORY.finditer(text):
+        if codes.is_valid(match.group(1)):  # rare: loads the tabular only then
+            found.setdefault(match.group(1), match.span(1))
     return found
 
 

@@ -20,6 +20,7 @@ import sys
 import types
 import warnings
 from functools import cache
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -66,10 +67,19 @@ def _target_rules(rules: list[Rule]) -> list:
     return out
 
 
+def _context_rules(default_path: str, ours: dict[str, Any]) -> list:
+    """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours."""
+    from medspacy.context import ConTextRule
+
+    excluded = set(ours.get("exclude_default", []))
+    rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
+    return rules + [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+
+
 def build(lexicon: Lexicon | None = None) -> Language:
     """A new notelint pipeline built from ``patterns/``."""
     _quiet_medspacy_import()
-    from medspacy.context import ConTextRule
+    import medspacy.components  # noqa: F401  (registers medspaCy's factories)
     from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
 
     import notelint.measures
@@ -88,9 +98,9 @@ def build(lexicon: Lexicon | None = None) -> Language:
         matcher.add(_target_rules(rules))
     context = nlp.add_pipe(
         "medspacy_context",
-        config={"input_span_type": "group", "span_group_name": CONCEPTS, "rules": "default"},
+        config={"input_span_type": "group", "span_group_name": CONCEPTS, "rules": None},
     )
-    context.add(ConTextRule.from_json(str(lexicon.context_rules_path)))
+    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, lexicon.context_rules))
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("notelint_measures")
     return nlp

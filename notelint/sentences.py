@@ -1,7 +1,9 @@
 """Rule-based sentence boundaries for clinical text (the ``notelint_sentences`` component).
 
 ConText scopes end at sentence boundaries, so they must be right on notes:
-section headers (``ASSESSMENT:``, ``Plan:``) stand alone, numbered list items
+all-capitals section headers (``ASSESSMENT:``) stand alone, a title-case
+header (``Exam:``) starts a sentence that keeps its content (``Contractures:
+none``), numbered list items
 and new lines start sentences, and the comma-joined lines of transcribed notes
 (``",PLAN:,"``) are split at their headers. A period ends a sentence unless it
 follows a known abbreviation (``patterns/sentences.json``). This replaces
@@ -34,8 +36,8 @@ def sentence_starts(text: str, no_break_after: Iterable[str]) -> list[int]:
         starts.add(match.start())
         starts.add(match.end())
     for match in _LINE_HEADER.finditer(text):
+        # a title-case header ("Exam:", "Contractures: none") starts a sentence but stays in it
         starts.add(match.start() + len(match.group()) - len(match.group().lstrip()))
-        starts.add(match.end())
     for match in _NUMBERED.finditer(text):
         starts.add(match.start() + len(match.group()) - len(match.group().lstrip()))
     for match in _NEWLINE.finditer(text):

@@ -32,9 +32,16 @@ def documented_sites(evidence: Evidence) -> list[Site]:
     for contracture in affirmed_muscle_contractures(evidence):
         for start in contracture["muscles"]:
             muscle = by_start[start]
+            if muscle.get("classified_elsewhere"):
+                continue  # the Achilles / heel cord: NL307, not an M62.4 site
             key = (muscle["site"], muscle["laterality"], start)
             sites.setdefault(key, Site(muscle["site"], muscle["laterality"], muscle))
     return list(sites.values())
+
+
+def named_structures(evidence: Evidence) -> bool:
+    """Whether any affirmed contracture names its muscle or tendon (even one classified elsewhere)."""
+    return any(c["muscles"] for c in evidence["contractures"] if c["status"] == "affirmed")
 
 
 def suggest(evidence: Evidence, bilateral: str = "right-left") -> list[str]:

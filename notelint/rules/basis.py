@@ -37,10 +37,14 @@ def myogenic_basis_missing(facts: NoteFacts) -> Iterator[Hit]:
       reference=_TAB)
 def joint_contracture_evidence(facts: NoteFacts) -> Iterator[Hit]:
     joint = [c for c in facts.affirmed("contractures") if c["kind"] == "joint"]
-    for item in [*joint, *facts.affirmed("arthrogenic")]:
-        yield Hit(item["start"], item["end"],
-                  f"'{item['text']}' points to a joint (arthrogenic) restriction; consider "
-                  "M24.5- (contracture of joint), which M62.4- excludes.", "M24.5-")
+    items = sorted([*joint, *facts.affirmed("arthrogenic")], key=lambda i: i["start"])
+    if not items:
+        return
+    named = ", ".join(dict.fromkeys(f"'{i['text']}'" for i in items))
+    first = items[0]
+    yield Hit(first["start"], first["end"],
+              f"{named} point{'s' if len(items) == 1 else ''} to a joint (arthrogenic) restriction; "
+              "consider M24.5- (contracture of joint), which M62.4- excludes.", "M24.5-")
 
 
 @rule("NL303", "spasm-not-contracture", "error",
@@ -105,9 +109,11 @@ def contracture_not_affirmed(facts: NoteFacts) -> Iterator[Hit]:
 def _excluded(facts: NoteFacts, relation: str) -> Iterator[Hit]:
     items = [c for c in facts.affirmed("contractures") if c["kind"] == "excluded"]
     items += facts.affirmed("excluded")
-    for item in items:
-        if item.get("relation") != relation:
+    seen: set[str] = set()
+    for item in sorted(items, key=lambda i: i["start"]):
+        if item.get("relation") != relation or item["category_code"] in seen:
             continue
+        seen.add(item["category_code"])
         if relation == "excludes1":
             message = (f"'{item['text']}' is {item['condition']}, which M62.4- excludes; "
                        f"code {item['category_code']}.")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from notelint.rules.registry import Hit, NoteFacts, rule
 
-_CATEGORY = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
+_FIRST_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]*)?-?")
 _GUIDE = "ICD-10-CM Official Guidelines I.B.10 (sequela) and 'code also' conventions"
 
 
@@ -28,13 +28,14 @@ def cause_not_coded(facts: NoteFacts) -> Iterator[Hit]:
         return
     seen: set[str] = set()
     for cause in _causes(facts):
-        prefixes = [p.rstrip(".") for p in _CATEGORY.findall(cause["category_code"])]
+        prefixes = cause["code_prefixes"]
         if cause["cause"] in seen or any(c.startswith(p) for c in facts.claimed for p in prefixes):
             continue
         seen.add(cause["cause"])
         yield Hit(cause["start"], cause["end"],
                   f"{cause['cause'].capitalize()} is documented as a cause; also code "
-                  f"{cause['category_code']} ({cause['category_name']}).", cause["category_code"])
+                  f"{cause['category_code']} ({cause['category_name']}).",
+                  _FIRST_CODE.search(cause["category_code"]).group())
 
 
 @rule("NL602", "cause-not-documented", "info",

@@ -62,7 +62,12 @@ def function_not_documented(facts: NoteFacts) -> Iterator[Hit]:
       fix="Reference the findings: 'EMG showed no denervation'.",
       reference="CPT 95885-95887, 95907-95913; CMS LCD A54969")
 def study_results_missing(facts: NoteFacts) -> Iterator[Hit]:
-    for study in facts.affirmed("studies"):
-        if study["findings"] is None:
-            yield Hit(study["start"], study["end"],
-                      f"{study['study']} is {study['state']} but no findings are referenced.")
+    studies = facts.affirmed("studies")
+    resulted = {s["study"] for s in studies if s["findings"] is not None}
+    reported: set[str] = set()
+    for study in studies:
+        if study["study"] in resulted or study["study"] in reported:
+            continue
+        reported.add(study["study"])
+        yield Hit(study["start"], study["end"],
+                  f"{study['study']} is {study['state']} but no findings are referenced.")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from notelint import codes
 from notelint.rules.registry import Hit, NoteFacts, rule
+from notelint.suggest import named_structures
 
 _TAB = "ICD-10-CM tabular M62.4-"
 _GUIDE = "ICD-10-CM Official Guidelines I.B.1-I.B.3 (specificity) and I.C.13.a (site and laterality)"
@@ -30,7 +31,7 @@ def _labels(suggested: list[str]) -> str:
       fix="Name the muscle or muscle group and its side: 'right hamstring contracture'.",
       reference=f"{_TAB}; {_GUIDE}")
 def muscle_not_named(facts: NoteFacts) -> Iterator[Hit]:
-    if facts.sites:
+    if facts.sites or named_structures(facts.evidence):
         return
     start, end = facts.anchor()
     yield Hit(start, end, "No muscle or muscle group is documented for the contracture; "
