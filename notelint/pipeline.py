@@ -26,6 +26,7 @@ import spacy
 from spacy.language import Language
 
 from notelint.lexicon import Lexicon, Rule, load_lexicon
+from notelint.phrases import expand
 
 ANATOMY = "notelint_anatomy"
 CONCEPTS = "notelint_concepts"
@@ -49,8 +50,9 @@ def _quiet_medspacy_import() -> None:
     logger.disable("PyRuSH")  # per-token DEBUG logging, if PyRuSH is ever loaded
 
 
-def _target_rules(rules: list[Rule]) -> list:
-    """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym."""
+def _target_rules(rules: list[Rule], nlp: Language) -> list:
+    """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym,
+    a simple token pattern one phrase rule per phrase it matches (see notelint.phrases)."""
     from medspacy.target_matcher import TargetRule
 
     out = []
@@ -62,18 +64,52 @@ def _target_rules(rules: list[Rule]) -> list:
                 words = synonym.split() if attr == "ORTH" else None
                 pattern = [{"ORTH": w} for w in words] if words else None
                 out.append(TargetRule(synonym, "MUSCLE", pattern=pattern, metadata=meta))
+        elif (phrases := expand(rule.pattern, nlp)) is not None:
+            out.extend(TargetRule(p, rule.category, metadata=meta) for p in phrases)
         else:
             out.append(TargetRule(rule.literal, rule.category, pattern=rule.pattern, metadata=meta))
     return out
 
 
-def _context_rules(default_path: str, ours: dict[str, Any]) -> list:
-    """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours."""
+def _context_rules(default_path: str, ours: dict[str, Any], nlp: Language) -> list:
+    """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
+    simple token patterns become phrase rules (see notelint.phrases)."""
     from medspacy.context import ConTextRule
 
     excluded = set(ours.get("exclude_default", []))
     rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
-    return rules + [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+    rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+    out = []
+    for rule in rules:
+        phrases = expand(rule.pattern, nlp)
+        if phrases is None:
+            out.append(rule)
+            continue
+        for phrase in phrases:
+            out.append(ConTextRule(
+                phrase, rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
+                excluded_types=rule.excluded_types, max_scope=rule.max_scope,
+                max_targets=rule.max_targets, terminated_by=rule.terminated_by,
+                metadata=rule.metadata))
+    return out
+
+
+# Transcribed notes join lines with commas (",PLAN:,", "5/5,EXTREMITIES:,hip"): split
+# a comma or colon glued between words so that headers and words become tokens.
+_EXTRA_INFIXES = (r"(?<=[0-9A-Za-z.)%:\]]),(?=[A-Za-z(])", r"(?<=[A-Za-z]),(?=[0-9])",
+                  r"(?<=[A-Za-z]):(?=[,A-Za-z(])")
+_EXTRA_PREFIXES = (r",",)
+
+
+def _clinical_tokenizer(nlp: Language) -> None:
+    """spaCy's English tokenizer with the infixes of comma-joined clinical text."""
+    from spacy.util import compile_infix_regex, compile_prefix_regex
+
+    tokenizer = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(
+        [*nlp.Defaults.infixes, *_EXTRA_INFIXES]).finditer
+    tokenizer.prefix_search = compile_prefix_regex(
+        [*nlp.Defaults.prefixes, *_EXTRA_PREFIXES]).search
 
 
 def build(lexicon: Lexicon | None = None) -> Language:
@@ -89,18 +125,19 @@ def build(lexicon: Lexicon | None = None) -> Language:
     warnings.filterwarnings("ignore", message=r"\[W036\]")
     lexicon = lexicon or load_lexicon()
     nlp = spacy.blank("en")
+    _clinical_tokenizer(nlp)
     nlp.add_pipe("notelint_sentences", config={"no_break_after": lexicon.sentences["no_break_after"]})
     for name, rules in ((ANATOMY, lexicon.anatomy), (CONCEPTS, lexicon.concepts)):
         matcher = nlp.add_pipe(
             "medspacy_target_matcher", name=name,
             config={"result_type": "group", "span_group_name": name},
         )
-        matcher.add(_target_rules(rules))
+        matcher.add(_target_rules(rules, nlp))
     context = nlp.add_pipe(
         "medspacy_context",
         config={"input_span_type": "group", "span_group_name": CONCEPTS, "rules": None},
     )
-    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, lexicon.context_rules))
+    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, lexicon.context_rules, nlp))
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("notelint_measures")
     return nlp

@@ -12,9 +12,10 @@ PyRuSH, which is about 20 times slower than tokenizing and logs every token.
 
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable
 
+import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -27,6 +28,8 @@ _LINE_HEADER = re.compile(r"(?m)^[ \t]*[A-Z][A-Za-z/&() -]{1,40}:(?![\d/])")
 _NUMBERED = re.compile(r"(?m)(?:^|(?<=,))[ \t]*\(?\d{1,2}[.)](?=\s+[A-Za-z])")
 _PERIOD = re.compile(r"([.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])")
 _NEWLINE = re.compile(r"\n\s*(?=\S)")
+_LAST_WORD = re.compile(r"([A-Za-z.]+)$")
+_LIST_NUMBER = re.compile(r"(?:^|\n|,)[ \t]*\(?\d{1,2}$")
 
 
 def sentence_starts(text: str, no_break_after: Iterable[str]) -> list[int]:
@@ -41,20 +44,24 @@ def sentence_starts(text: str, no_break_after: Iterable[str]) -> list[int]:
     for match in _NUMBERED.finditer(text):
         starts.add(match.start() + len(match.group()) - len(match.group().lstrip()))
     for match in _NEWLINE.finditer(text):
-        before = text[: match.start()].rstrip()
+        before = text[max(0, match.start() - 200) : match.start()].rstrip()
         following = text[match.end() : match.end() + 1]
         # a wrapped line (no end punctuation, continues in lower case) is one sentence
-        if following.islower() and before and before[-1] not in ".:;!?" and "\n\n" not in match.group():
+        if (following.islower() and before and before[-1] not in ".:;!?"
+                and "\n\n" not in match.group()):
             continue
         starts.add(match.end())
     skip = {a.lower().rstrip(".") for a in no_break_after}
     for match in _PERIOD.finditer(text):
         if match.group(1) == ".":
-            word = re.search(r"([A-Za-z.]+)$", text[: match.start(1)])
+            stop = match.start(1)
+            word = _LAST_WORD.search(text, max(0, stop - 20), stop)
             if word and (word.group(1).lower().rstrip(".") in skip or len(word.group(1)) == 1):
                 continue
-            if re.search(r"\d$", text[: match.start(1)]) and text[match.end() : match.end() + 1].isdigit():
+            if stop and text[stop - 1].isdigit() and text[match.end() : match.end() + 1].isdigit():
                 continue
+            if _LIST_NUMBER.search(text, max(0, stop - 6), stop):
+                continue  # "1. Hamstring contracture": a list number, not a sentence end
         starts.add(match.end())
     return sorted(s for s in starts if s < len(text))
 
@@ -69,11 +76,13 @@ class ClinicalSentencizer:
         if not len(doc):
             return doc
         starts = sentence_starts(doc.text, self.no_break_after)
-        token_starts = [t.idx for t in doc]
-        flagged = {min(bisect_left(token_starts, s), len(doc) - 1) for s in starts}
-        for token in doc:
-            token.is_sent_start = token.i in flagged or token.i == 0
-        return doc
+        token_starts = doc.to_array([IDX])
+        values = numpy.full(len(doc), -1, dtype="int32")  # -1: not a sentence start
+        values[0] = 1
+        for start in starts:
+            values[min(int(numpy.searchsorted(token_starts, start)), len(doc) - 1)] = 1
+        # keep every other annotation, replace only SENT_START
+        return doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))
 
 
 @Language.factory("notelint_sentences", default_config={"no_break_after": None})
