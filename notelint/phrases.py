@@ -14,7 +14,7 @@ from __future__ import annotations
 from itertools import product
 from typing import Any
 
-from spacy.language import Language  # noqa: F401  (documented type)
+from spacy.language import Language
 
 MAX_PHRASES = 2000
 
