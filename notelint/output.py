@@ -48,6 +48,8 @@ class TextReport:
         if not result["applicable"]:
             return
         self.applicable += 1
+        if not result["findings"]:
+            return  # quiet when the note is fine
         claimed = ", ".join(result["claimed_codes"]) or "none"
         suggested = ", ".join(result["suggested_codes"]) or "none"
         self.out.write(f"{source}: claimed {claimed}; suggested {suggested}\n")
