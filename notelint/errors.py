@@ -37,6 +37,9 @@ class InputError(NotelintError):
         self.kind = kind
         self.message = message
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (self.__class__, (self.kind, self.message))
+
 
 # Input error kinds (the ``error.kind`` field of OUTPUT.md).
 MISSING = "missing"

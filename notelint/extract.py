@@ -42,15 +42,16 @@ def _base(span: Span | tuple[int, int], text: str) -> Item:
     return {"text": text[start:end], "start": start, "end": end}
 
 
-def _sent_key(span: Span) -> int:
-    return span.sent.start
-
-
 class _Mentions:
     """The note's matched spans, grouped by category and by sentence."""
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
+        # sentence of every token, computed once (Span.sent rescans the doc each time)
+        self.sents = list(doc.sents)
+        self.sent_of = [0] * len(doc)
+        for number, sent in enumerate(self.sents):
+            self.sent_of[sent.start : sent.end] = [number] * (sent.end - sent.start)
         spans = [*doc.spans.get(ANATOMY, []), *doc.spans.get(CONCEPTS, [])]
         self.by_label: dict[str, list[Span]] = {}
         for span in sorted(spans, key=lambda s: (s.start, s.end)):
@@ -60,21 +61,25 @@ class _Mentions:
     def of(self, label: str) -> list[Span]:
         return self.by_label.get(label, [])
 
+    def sentence(self, span: Span) -> Span:
+        """The sentence a span starts in."""
+        return self.sents[self.sent_of[span.start]]
+
     def in_sentence(self, label: str, span: Span) -> list[Span]:
-        key = _sent_key(span)
-        return [s for s in self.of(label) if _sent_key(s) == key]
+        key = self.sent_of[span.start]
+        return [s for s in self.of(label) if self.sent_of[s.start] == key]
 
     def muscles_in_sentence(self, span: Span) -> list[Span]:
-        key = _sent_key(span)
-        return [m for m in self.muscles if _sent_key(m) == key]
+        key = self.sent_of[span.start]
+        return [m for m in self.muscles if self.sent_of[m.start] == key]
 
     def muscles_near(self, span: Span) -> list[Span]:
         """Muscles of the span's sentence, else of the sentence right after it."""
         same = self.muscles_in_sentence(span)
-        if same or span.sent.end >= len(self.doc):
+        following = self.sent_of[span.start] + 1
+        if same or following >= len(self.sents):
             return same
-        following = self.doc[span.sent.end].sent
-        return [m for m in self.muscles if _sent_key(m) == following.start]
+        return [m for m in self.muscles if self.sent_of[m.start] == following]
 
     def _with_abbreviations(self, muscles: list[Span]) -> list[Span]:
         """Add muscles written as an abbreviation defined in the note ("rectus femoris (RF)")."""
@@ -102,7 +107,8 @@ def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
     """The side of a muscle: the side words before it in its sentence, else just after it."""
     sides = mentions.in_sentence("SIDE", muscle)
     # a semicolon ends the reach of a side word: "Right TA 3+/5; quadriceps 4+/5 bilaterally"
-    clause = max((t.i for t in muscle.sent if t.text == ";" and t.i < muscle.start), default=-1)
+    clause = max((t.i for t in mentions.sentence(muscle) if t.text == ";" and t.i < muscle.start),
+                 default=-1)
     before = [s for s in sides if clause < s.start and s.end <= muscle.start]
     if before:
         chosen = {_meta(before[-1])["side"]}
@@ -201,8 +207,7 @@ def _study_items(mentions: _Mentions) -> list[Item]:
         item = _base(span, text)
         item.update(study=_meta(span)["study"], status=status(span))
         if results:
-            sentence = span.sent
-            end = sentence.end_char
+            end = mentions.sentence(span).end_char
             findings = (results[0].start_char, end)
             item.update(state="resulted", findings=_base(findings, text))
             item["findings"]["text"] = item["findings"]["text"].rstrip()

@@ -25,6 +25,7 @@ Result = dict[str, Any]
 # an ICD-10-CM code written in the note, with its dot: "M62.451", "I69.351"
 _NOTE_CODE = re.compile(r"(?<![A-Za-z0-9.])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
 # a three-character code without a dot counts only in parentheses: "(G35)"
+_NEWLINE = re.compile("\n")
 _NOTE_CATEGORY = re.compile(r"\(([A-TV-Z][0-9][0-9])\)")
 
 
@@ -50,7 +51,7 @@ class LineIndex:
     """Maps character offsets to 1-based line and column."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
     def locate(self, offset: int) -> tuple[int, int]:
         line = bisect_right(self.starts, offset)

@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 import spacy
+from spacy.lang.en import English
 from spacy.language import Language
 
 from notelint.lexicon import Lexicon, Rule, load_lexicon
@@ -101,15 +102,19 @@ _EXTRA_INFIXES = (r"(?<=[0-9A-Za-z.)%:\]]),(?=[A-Za-z(])", r"(?<=[A-Za-z]),(?=[0
 _EXTRA_PREFIXES = (r",",)
 
 
-def _clinical_tokenizer(nlp: Language) -> None:
-    """spaCy's English tokenizer with the infixes of comma-joined clinical text."""
-    from spacy.util import compile_infix_regex, compile_prefix_regex
+class ClinicalEnglishDefaults(English.Defaults):
+    """English with the infixes and prefixes of comma-joined clinical text."""
 
-    tokenizer = nlp.tokenizer
-    tokenizer.infix_finditer = compile_infix_regex(
-        [*nlp.Defaults.infixes, *_EXTRA_INFIXES]).finditer
-    tokenizer.prefix_search = compile_prefix_regex(
-        [*nlp.Defaults.prefixes, *_EXTRA_PREFIXES]).search
+    infixes = (*English.Defaults.infixes, *_EXTRA_INFIXES)
+    prefixes = (*English.Defaults.prefixes, *_EXTRA_PREFIXES)
+
+
+@spacy.registry.languages("en_clinical")
+class ClinicalEnglish(English):
+    """spaCy's English, tokenizing clinical notes (built once, not patched after)."""
+
+    lang = "en_clinical"
+    Defaults = ClinicalEnglishDefaults
 
 
 def build(lexicon: Lexicon | None = None) -> Language:
@@ -124,8 +129,7 @@ def build(lexicon: Lexicon | None = None) -> Language:
     # scispaCy's abbreviation matcher warns on every note without parentheses
     warnings.filterwarnings("ignore", message=r"\[W036\]")
     lexicon = lexicon or load_lexicon()
-    nlp = spacy.blank("en")
-    _clinical_tokenizer(nlp)
+    nlp = ClinicalEnglish()
     nlp.add_pipe("notelint_sentences", config={"no_break_after": lexicon.sentences["no_break_after"]})
     for name, rules in ((ANATOMY, lexicon.anatomy), (CONCEPTS, lexicon.concepts)):
         matcher = nlp.add_pipe(

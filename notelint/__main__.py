@@ -1,0 +1,5 @@
+"""``python -m notelint``: the command line."""
+
+from notelint.cli import main
+
+main()

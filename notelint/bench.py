@@ -1,0 +1,140 @@
+"""Benchmark: notelint against medspaCy's default pipeline and bare tokenization, in one run.
+
+Usage::
+
+    python -m notelint.bench [--corpus ../shared/corpus/mtsamples-dev.jsonl]
+                             [--baseline ../shared/tools/medspacy_baseline.py]
+                             [--big 10000] [--repeat 3]
+
+Every figure is a wall time of a whole command on this machine, so start-up is
+included and then taken out: the marginal cost per note is
+``(time(all notes) - time(one note)) / (notes - 1)``, the median of
+``--repeat`` runs. Peak RSS is read from the child's own rusage. The notes are
+the corpus when present, else the synthetic samples repeated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_CORPUS = Path("../shared/corpus/mtsamples-dev.jsonl")
+DEFAULT_BASELINE = Path("../shared/tools/medspacy_baseline.py")
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def run(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of one command; its output is discarded."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in (0, 1):
+        error = child.stderr.read().decode(errors="replace")[-500:] if child.stderr else ""
+        raise SystemExit(f"benchmark command failed ({child.returncode}): {command}\n{error}")
+    return seconds, usage.ru_maxrss // 1024
+
+
+def median_time(command: list[str], repeat: int) -> float:
+    return statistics.median(run(command)[0] for _ in range(repeat))
+
+
+def load_notes(corpus: Path) -> tuple[list[dict], str]:
+    if corpus.is_file():
+        with corpus.open(encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle], str(corpus)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    notes = [{"id": f"gen-{i}", "text": texts[i % len(texts)]} for i in range(150)]
+    return notes, f"{len(texts)} synthetic samples, repeated"
+
+
+def write_jsonl(path: Path, notes: list[dict], count: int) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(count):
+            note = notes[i % len(notes)]
+            handle.write(json.dumps({"id": f"n{i}", "text": note["text"]}) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m notelint.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
+    parser.add_argument("--big", type=int, default=10_000, help="notes in the memory batch")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    notes, origin = load_notes(args.corpus)
+    n = len(notes)
+    py = sys.executable
+    lint = [py, "-m", "notelint", "check", "--format", "jsonl"]
+    tmp = Path(tempfile.mkdtemp(prefix="notelint-bench-"))
+    every = write_jsonl(tmp / "all.jsonl", notes, n)
+    one = write_jsonl(tmp / "one.jsonl", notes, 1)
+    one_txt = tmp / "one.txt"
+    one_txt.write_text(notes[0]["text"], encoding="utf-8")
+    print(f"notes: {n} ({origin}); machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+    def marginal(command: list[str], repeat: int) -> float:
+        full = median_time([*command, str(every)], repeat)
+        single = median_time([*command, str(one)], repeat)
+        return (full - single) / (n - 1)
+
+    costs = {"notelint check --format jsonl": marginal(lint, args.repeat)}
+    baseline = [py, str(args.baseline)]
+    costs["bare spaCy tokenization"] = marginal([*baseline, "tokenizer"], args.repeat) \
+        if args.baseline.is_file() else float("nan")
+    costs["medspaCy default pipeline"] = marginal([*baseline, "medspacy"], 1) \
+        if args.baseline.is_file() else float("nan")
+    ours, tokens, medspacy = (costs[k] for k in costs)
+    print("\nmarginal cost per note (median of runs; medspaCy: one run)")
+    for name, value in costs.items():
+        print(f"  {name:<32} {value * 1000:8.2f} ms/note")
+    speedup, vs_tokens = medspacy / ours, ours / tokens
+    print(f"  medspaCy / notelint: {speedup:.1f}x (target >= 8)   "
+          f"notelint / tokenization: {vs_tokens:.2f}x (target <= 2)")
+
+    start_ours = statistics.median(run([py, "-m", "notelint", "check", str(one_txt)])[0]
+                                   for _ in range(5))
+    start_spacy = statistics.median(run([py, "-c", "import spacy"])[0] for _ in range(5))
+    ratio = start_ours / start_spacy
+    print(f"\nstart-up (median of 5): notelint check one-note.txt {start_ours:.2f} s; "
+          f"python -c 'import spacy' {start_spacy:.2f} s; ratio {ratio:.2f} (target <= 1.5)")
+
+    print("\nthroughput on the same notes (--format jsonl)")
+    for jobs in (1, 2):
+        seconds = median_time([*lint, "--jobs", str(jobs), str(every)], args.repeat)
+        print(f"  --jobs {jobs}: {n / seconds:7.1f} notes/s ({seconds:.2f} s, start-up included)")
+
+    small = write_jsonl(tmp / "small.jsonl", notes, max(args.big // 10, 1))
+    big = write_jsonl(tmp / "big.jsonl", notes, args.big)
+    _, rss_small = run([*lint, str(small)])
+    big_seconds, rss_big = run([*lint, str(big)])
+    print(f"\npeak RSS, one job: {args.big // 10} notes {rss_small} MB; {args.big} notes {rss_big} MB "
+          f"({big_seconds:.0f} s; target <= 500 MB and flat)")
+
+    checks = {
+        "8x faster than medspaCy": speedup >= 8,
+        "at most 2x tokenization": vs_tokens <= 2,
+        "start-up at most 1.5x import spacy": ratio <= 1.5,
+        "peak RSS <= 500 MB": rss_big <= 500,
+        "RSS flat (10x notes, < 1.2x memory)": rss_big <= 1.2 * rss_small,
+    }
+    print()
+    for name, ok in checks.items():
+        print(f"  {'met    ' if ok else 'NOT MET'}  {name}")
+    print("all targets met" if all(checks.values()) else "some targets not met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

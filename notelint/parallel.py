@@ -1,0 +1,56 @@
+"""Lint a batch on several processes, results in input order, memory bounded.
+
+Workers are forked after the pipeline is loaded, so they share it copy-on-write
+and start at once. Notes go to the pool in windows: at most ``WINDOW`` chunks
+are in flight, so a 10,000-note batch never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from notelint.config import Config
+from notelint.inputs import Note
+from notelint.lint import Linter, Result
+
+CHUNK = 8
+WINDOW = 16
+
+_worker: Linter | None = None
+
+
+def _init_worker(config: Config, codes: list[str]) -> None:
+    global _worker
+    from notelint.pipeline import default_pipeline
+
+    _worker = Linter(default_pipeline(), config, codes)
+
+
+def _lint_chunk(notes: list[Note]) -> list[Result]:
+    assert _worker is not None
+    return list(_worker.lint(notes))
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def lint_many(notes: Iterable[Note], config: Config, codes: list[str],
+              jobs: int = 1) -> Iterator[Result]:
+    """Results of ``notes`` in input order, on ``jobs`` processes."""
+    from notelint.pipeline import default_pipeline
+
+    nlp = default_pipeline()
+    if jobs <= 1:
+        yield from Linter(nlp, config, codes).lint(notes)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes)) as pool:
+        for window in _chunks(_chunks(notes, CHUNK), WINDOW * jobs):
+            for results in pool.imap(_lint_chunk, window):
+                yield from results
