@@ -114,12 +114,11 @@ def _excluded(facts: NoteFacts, relation: str) -> Iterator[Hit]:
         if item.get("relation") != relation or item["category_code"] in seen:
             continue
         seen.add(item["category_code"])
+        what = f"{item['condition'][:1].upper()}{item['condition'][1:]} ('{item['text']}')"
         if relation == "excludes1":
-            message = (f"'{item['text']}' is {item['condition']}, which M62.4- excludes; "
-                       f"code {item['category_code']}.")
+            message = f"{what} is excluded from M62.4-; code {item['category_code']}."
         else:
-            message = (f"'{item['text']}' is {item['condition']}, which has its own category; "
-                       f"code {item['category_code']}, not M62.4-.")
+            message = f"{what} has a category of its own; code {item['category_code']}, not M62.4-."
         yield Hit(item["start"], item["end"], message, item["category_code"])
 
 
