@@ -114,7 +114,9 @@ def _excluded(facts: NoteFacts, relation: str) -> Iterator[Hit]:
         if item.get("relation") != relation or item["category_code"] in seen:
             continue
         seen.add(item["category_code"])
-        what = f"{item['condition'][:1].upper()}{item['condition'][1:]} ('{item['text']}')"
+        condition = item["condition"][:1].upper() + item["condition"][1:]
+        quoted = item["text"].lower() in condition.lower()
+        what = condition if quoted else f"{condition} ('{item['text']}')"
         if relation == "excludes1":
             message = f"{what} is excluded from M62.4-; code {item['category_code']}."
         else:
