@@ -7,6 +7,8 @@ library. Exit status: 0 clean, 1 findings at or above the failing severity,
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,11 +93,47 @@ def _with_common(func: Any) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="notelint")
-def main() -> None:
+@click.option("--debug", is_flag=True,
+              help="Show tracebacks of internal errors (they may quote note text).")
+def cli(debug: bool) -> None:
     """notelint: lint clinical notes for ICD-10-CM M62.4- (contracture of muscle) documentation."""
+    if debug:
+        os.environ["NOTELINT_DEBUG"] = "1"
 
 
-@main.command()
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    """Console entry point: no traceback and no partial output line on interrupt,
+    termination, a closed pipe (``| head``) or an internal error."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        # the reader went away: silence the flush at exit (Python docs, "SIGPIPE")
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    except Exception as exc:
+        if os.environ.get("NOTELINT_DEBUG"):
+            raise
+        click.echo(f"notelint: internal error ({exc.__class__.__name__}); "
+                   "run with --debug for details", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command()
 @_with_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
               show_default=True, help="Output format.")
@@ -154,7 +192,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
-@main.command()
+@cli.command()
 @_with_common
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="Output format.")
@@ -183,7 +221,7 @@ def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: 
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
 
 
-@main.command("rule")
+@cli.command("rule")
 @click.argument("code")
 def rule_cmd(code: str) -> None:
     """Explain one rule: what it flags, why, an example, the fix, the reference."""
@@ -196,7 +234,7 @@ def rule_cmd(code: str) -> None:
     click.echo(rule_text(spec))
 
 
-@main.command("rules")
+@cli.command("rules")
 def rules_cmd() -> None:
     """List every rule with its code, name and default severity."""
     from notelint.rules import RULES

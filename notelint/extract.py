@@ -45,8 +45,9 @@ def _base(span: Span | tuple[int, int], text: str) -> Item:
 class _Mentions:
     """The note's matched spans, grouped by category and by sentence."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, text: str) -> None:
         self.doc = doc
+        self.text = text  # the original note: doc.text may be its same-length normalized copy
         # sentence of every token, computed once (Span.sent rescans the doc each time)
         self.sents = list(doc.sents)
         self.sent_of = [0] * len(doc)
@@ -132,7 +133,7 @@ def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
 
 def _muscle_item(muscle: Span, mentions: _Mentions) -> Item:
     meta = _meta(muscle)
-    item = _base(muscle, mentions.doc.text)
+    item = _base(muscle, mentions.text)
     item.update(site=meta["site"], laterality=_laterality(muscle, mentions),
                 muscle=meta.get("literal"))
     if meta.get("classified_elsewhere"):
@@ -144,7 +145,7 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     meta = _meta(span)
     kind = meta.get("kind", "auto")
     linked = [muscle_items[m.start_char] for m in mentions.muscles_near(span)]
-    item = _base(span, mentions.doc.text)
+    item = _base(span, mentions.text)
     item["status"] = status(span)
     if kind == "auto":
         own = [m for m in linked if not m.get("classified_elsewhere")]
@@ -171,7 +172,7 @@ def _cue_items(spans: Iterable[Span], mentions: _Mentions) -> list[Item]:
     for span in spans:
         if _meta(span).get("needs_muscle") and not mentions.muscles_in_sentence(span):
             continue
-        item = _base(span, mentions.doc.text)
+        item = _base(span, mentions.text)
         item["status"] = status(span)
         items.append(item)
     return items
@@ -192,14 +193,14 @@ def _function_items(mentions: _Mentions) -> list[Item]:
             item_status = status(limiters[0]) if status(span) == "affirmed" else status(span)
         else:
             item_status = status(span)
-        item = _base(span, mentions.doc.text)
+        item = _base(span, mentions.text)
         item["status"] = item_status
         items.append(item)
     return items
 
 
 def _study_items(mentions: _Mentions) -> list[Item]:
-    text = mentions.doc.text
+    text = mentions.text
     items = []
     for span in mentions.of("STUDY"):
         ordered = mentions.in_sentence("STUDY_ORDERED", span)
@@ -224,7 +225,7 @@ def _cause_items(mentions: _Mentions) -> list[Item]:
     items = []
     for span in mentions.of("CAUSE"):
         meta = _meta(span)
-        item = _base(span, mentions.doc.text)
+        item = _base(span, mentions.text)
         item.update(cause=meta["cause"], category_code=meta["category_code"],
                     code_prefixes=meta["code_prefixes"],
                     category_name=meta.get("category_name", meta["cause"]), status=status(span))
@@ -232,10 +233,16 @@ def _cause_items(mentions: _Mentions) -> list[Item]:
     return items
 
 
-def extract(doc: Doc) -> dict[str, list[Item]]:
-    """The evidence of one processed note, keyed as in OUTPUT.md."""
-    mentions = _Mentions(doc)
-    text = doc.text
+def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
+    """The evidence of one processed note, keyed as in OUTPUT.md.
+
+    ``text`` is the original note when ``doc`` was made from its normalized copy
+    (:mod:`notelint.normalize`); every item's ``text`` is sliced from it.
+    """
+    text = doc.text if text is None else text
+    if len(text) != len(doc.text):
+        raise ValueError("the original text and the processed text differ in length")
+    mentions = _Mentions(doc, text)
     muscle_items = {m.start_char: _muscle_item(m, mentions) for m in mentions.muscles}
     evidence: dict[str, list[Item]] = {name: [] for name in EVIDENCE_FIELDS}
     evidence["contractures"] = [_contracture_item(s, mentions, muscle_items)

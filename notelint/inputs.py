@@ -79,6 +79,7 @@ def _jsonl(lines: Iterable[bytes], source: str, encoding: str | None,
     for number, raw in enumerate(lines, start=1):
         where = f"{source}:{number}"
         if not raw.strip():
+            yield _failed(where, errors.BAD_JSON, f"{where}: empty line, not a JSON object")
             continue
         try:
             record = json.loads(raw.decode(encoding or "utf-8"))

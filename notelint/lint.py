@@ -6,6 +6,7 @@ A result is the object of OUTPUT.md: ``source``, ``applicable``,
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from notelint.config import Config
 from notelint.errors import INTERNAL, InputError
 from notelint.extract import EVIDENCE_FIELDS, extract
 from notelint.inputs import Note
+from notelint.normalize import same_length
 from notelint.rules import RULES, Hit, NoteFacts
 from notelint.suggest import affirmed_muscle_contractures, documented_sites, suggest
 
@@ -97,7 +99,7 @@ class Linter:
 
     def result(self, note: Note, doc: Any) -> Result:
         """The result of one processed note."""
-        evidence = extract(doc)
+        evidence = extract(doc, note.text)
         in_text = codes_in_text(note.text)
         claimed = list(dict.fromkeys([*self.codes_for_all,
                                       *(codes.normalize(c) for c in note.codes), *in_text]))
@@ -111,14 +113,22 @@ class Linter:
                 "evidence": evidence, "error": None}
 
     def lint(self, notes: Iterable[Note], batch_size: int = 32) -> Iterator[Result]:
-        """Results for ``notes``, in input order; unreadable notes give error results."""
+        """Results for ``notes``, in input order; unreadable notes give error results.
+
+        A note that makes the pipeline fail gives an ``internal`` error result
+        (the message names the exception class, never the note's text) and the
+        rest of the batch is still linted.
+        """
         pending: list[Note] = []
 
         def flush() -> Iterator[Result]:
-            texts = (n.text for n in pending)
-            for note, doc in zip(pending, self.nlp.pipe(texts, batch_size=batch_size),
-                                 strict=True):
-                yield self._safe_result(note, doc)
+            try:
+                docs = list(self.nlp.pipe((same_length(n.text) for n in pending),
+                                          batch_size=batch_size))
+            except Exception:
+                docs = [self._safe_doc(n) for n in pending]
+            for note, doc in zip(pending, docs, strict=True):
+                yield doc if isinstance(doc, dict) else self._safe_result(note, doc)
             pending.clear()
 
         for note in notes:
@@ -131,9 +141,26 @@ class Linter:
                 yield from flush()
         yield from flush()
 
+    def _safe_doc(self, note: Note) -> Any:
+        try:
+            return self.nlp(same_length(note.text))
+        except Exception as exc:
+            return _internal_error(note, exc)
+
     def _safe_result(self, note: Note, doc: Any) -> Result:
         try:
             return self.result(note, doc)
-        except Exception as exc:
-            message = f"{note.source}: internal error ({exc.__class__.__name__}); note not linted"
-            return error_result(note.source, InputError(INTERNAL, message))
+        except Exception as exc:  # one bad note must not stop a batch
+            return _internal_error(note, exc)
+
+
+def _internal_error(note: Note, exc: Exception) -> Result:
+    """An error result for a note notelint failed on; no note text, no traceback.
+
+    With ``NOTELINT_DEBUG=1`` (``notelint --debug``) the exception is re-raised,
+    so a developer sees the traceback, which may quote note text.
+    """
+    if os.environ.get("NOTELINT_DEBUG"):
+        raise exc
+    message = f"{note.source}: internal error ({exc.__class__.__name__}); note not linted"
+    return error_result(note.source, InputError(INTERNAL, message))

@@ -43,7 +43,7 @@ class TextReport:
         source = result["source"]
         if result["error"]:
             self.errors += 1
-            self.out.write(f"{source}: error: {result['error']['message']}\n")
+            self.out.write(f"{result['error']['message']} [{result['error']['kind']}]\n")
             return
         if not result["applicable"]:
             return

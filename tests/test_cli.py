@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from notelint.cli import main
+from notelint.cli import cli
 
 GOOD = ("Right hamstring contracture, popliteal angle 60 degrees, knee flexion 4-/5, "
         "crouch gait due to cerebral palsy.\nAssessment: M62.451, G80.1.\n")
@@ -24,7 +24,7 @@ def notes(tmp_path):
 
 
 def run(*args, stdin=None):
-    return CliRunner().invoke(main, list(args), input=stdin)
+    return CliRunner().invoke(cli, list(args), input=stdin)
 
 
 def test_cli_text_report_points_at_the_code(notes):

@@ -1,0 +1,251 @@
+"""Bad input, large batches, property-based fuzzing, equivalent forms, patient-data safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from notelint.cli import cli
+from notelint.inputs import from_text
+from notelint.lint import LineIndex
+
+SECRET = "Zebediah Quuxworth MRN 99812"
+NOTE = ("Right hamstring contracture, popliteal angle 60 degrees, knee flexion 4-/5, "
+        "crouch gait. Assessment: M62.48.")
+
+
+def run(*args, stdin=None):
+    return CliRunner().invoke(cli, list(args), input=stdin)
+
+
+def test_reliability_10000_line_jsonl_one_result_per_line_in_order(tmp_path):
+    bad = ["{not json", json.dumps({"id": "x"}), json.dumps({"id": "y", "text": 7}),
+           json.dumps([1, 2]), "", json.dumps({"text": "   "})]
+    lines, expected = [], []
+    for i in range(10_000):
+        if i % 3 == 0:
+            lines.append(json.dumps({"id": f"n{i}", "text": f"Right biceps contracture {i}."}))
+            expected.append(None)
+        elif i % 3 == 1 and i % 7 == 1:
+            lines.append(json.dumps({"id": "n0", "text": "duplicate id"}))
+            expected.append("duplicate-id")
+        else:
+            lines.append(bad[i % len(bad)])
+            expected.append("error")
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("check", str(path), "--format", "jsonl")
+    assert result.exit_code == 2
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 10_000
+    for i, (row, want) in enumerate(zip(rows, expected, strict=True)):
+        if want is None:
+            assert row["error"] is None and row["source"] == f"n{i}"
+            assert row["applicable"] is True
+        else:
+            assert row["error"] is not None
+            if want == "duplicate-id":
+                assert row["error"]["kind"] == "duplicate-id"
+
+
+@pytest.mark.parametrize(("setup", "kind"), [
+    ("missing", "missing"), ("folder", "no-notes"), ("empty", "empty"), ("blank", "empty"),
+    ("binary", "binary"), ("latin1", "encoding"), ("huge", "too-large"), ("unreadable", "unreadable"),
+])
+def test_reliability_bad_input_one_line_exit_2(tmp_path, monkeypatch, setup, kind):
+    path = tmp_path / "note.txt"
+    args = []
+    if setup == "folder":
+        path = tmp_path / "empty-folder"
+        path.mkdir()
+    elif setup == "empty":
+        path.write_bytes(b"")
+    elif setup == "blank":
+        path.write_bytes(b" \n\t\n")
+    elif setup == "binary":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    elif setup == "latin1":
+        path.write_bytes("Hamstring contracture, caf\xe9".encode("latin-1"))
+    elif setup == "huge":
+        path.write_text("Right hamstring contracture. " * 100, encoding="utf-8")
+        args = ["--max-chars", "1000"]
+    elif setup == "unreadable":
+        path.write_text(NOTE, encoding="utf-8")
+        from pathlib import Path
+
+        real = Path.read_bytes
+        monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(
+            PermissionError(13, "Permission denied")) if self.name == "note.txt" else real(self))
+    result = run("check", str(path), *args)
+    assert result.exit_code == 2
+    error_lines = [line for line in result.stdout.splitlines() if f"[{kind}]" in line]
+    assert len(error_lines) == 1 and str(path) in error_lines[0]
+    assert "Traceback" not in result.output
+    if setup == "latin1":
+        assert "--encoding" in error_lines[0]
+    if setup == "huge":
+        assert "1,000" in error_lines[0] and "--max-chars" in error_lines[0]
+
+
+def _check_result(text, result):
+    lines = LineIndex(text)
+    for items in result["evidence"].values():
+        for item in items:
+            assert 0 <= item["start"] <= item["end"] <= len(text)
+            assert text[item["start"]:item["end"]] == item["text"]
+    for finding in result["findings"]:
+        assert 0 <= finding["start"] <= finding["end"] <= len(text)
+        assert (finding["line"], finding["column"]) == lines.locate(finding["start"])
+        line_start = sum(len(x) + 1 for x in text.split("\n")[: finding["line"] - 1])
+        assert finding["start"] - line_start + 1 == finding["column"]
+
+
+clinical = st.sampled_from([
+    "Right hamstring contracture", "popliteal angle 60°", "4-/5", "M62.451", "No contractures",
+    "ASSESSMENT:", ",PLAN:,", "\r\n", "\t", "\u00a0", "flexion 0-95°", "R/O", "(SCM)",
+    "sternocleidomastoid", "spasm", "EMG showed", "5/5 throughout", "2+", "\x00", "\u2028",
+    "Dupuytren's", "lacks 15 degrees", "x" * 300, "🙂", "\ufeff", " ", "\n\n", ";", "bilat",
+])
+texts = st.lists(st.one_of(clinical, st.text(max_size=40)), max_size=40).map("".join)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_reliability_pipeline_never_raises_and_spans_are_slices(linter, text):
+    note = from_text("fuzz", text)
+    (result,) = list(linter.lint([note]))
+    if note.error is None:
+        assert result["error"] is None, result["error"]
+        _check_result(text, result)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([
+    "Right hamstring contracture.", "Left biceps contracture.", "Popliteal angle 70°.",
+    "No contracture.", "Hamstrings 4/5.", "Spasm.", "Stroke.", "(M62.451)", "\n", " ",
+]), min_size=1, max_size=12).map(" ".join))
+def test_reliability_mutated_notes_keep_offsets(linter, text):
+    (result,) = list(linter.lint([from_text("m", text)]))
+    _check_result(text, result)
+
+
+def _shape(result):
+    return (result["applicable"], result["suggested_codes"],
+            sorted((f["rule"], f["severity"], f["suggestion"]) for f in result["findings"]),
+            {k: len(v) for k, v in result["evidence"].items()})
+
+
+@pytest.mark.parametrize("variant", [
+    lambda t: t.replace("60 degrees", "60°"),
+    lambda t: t.replace("\n", "\r\n"),
+    lambda t: t.replace(" ", "\t", 3),
+    lambda t: t.replace(" ", "\u00a0"),
+    lambda t: t.replace("'", "\u2019"),
+    lambda t: t.replace("0-95", "0\u201395"),
+])
+def test_reliability_equivalent_forms_give_equal_findings(lint_text, variant):
+    base = ("Right hamstring contracture with popliteal angle 60 degrees.\n"
+            "Knee flexion 0-95 degrees, hamstrings 4-/5, crouch gait.\n"
+            "Patient's cerebral palsy.\nAssessment: M62.48\n")
+    changed = variant(base)
+    assert changed != base
+    assert _shape(lint_text(changed)) == _shape(lint_text(base))
+
+
+def test_reliability_internal_error_never_shows_note_text(tmp_path, monkeypatch):
+    from notelint.rules import RULES
+
+    def explode(facts):
+        raise ValueError(f"bad state near {facts.text[:60]}")
+
+    from dataclasses import replace
+
+    monkeypatch.setitem(RULES, "NL201", replace(RULES["NL201"], check=explode))
+    path = tmp_path / "n.txt"
+    path.write_text(f"{SECRET}. {NOTE}", encoding="utf-8")
+    good = tmp_path / "o.txt"
+    good.write_text("Knee exam normal.", encoding="utf-8")
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    assert SECRET not in result.output and "Quuxworth" not in result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["error"]["kind"] == "internal" and "ValueError" in rows[0]["error"]["message"]
+    assert rows[1]["error"] is None  # the batch goes on
+    assert result.exit_code == 2
+
+
+def _cli(*args, stdin=None, blocked=False, **kw):
+    prelude = ("import sys\n"
+               "def _guard(event, args):\n"
+               "    if event in {'socket.connect', 'socket.getaddrinfo', 'socket.sendto',\n"
+               "                 'socket.bind', 'urllib.Request'}:\n"
+               "        raise OSError(f'network access is blocked in this test: {event}')\n"
+               "sys.addaudithook(_guard)\n") if blocked else ""
+    code = prelude + "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdin=stdin,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def test_reliability_no_network_needed(tmp_path):
+    path = tmp_path / "n.txt"
+    path.write_text(NOTE, encoding="utf-8")
+    outputs = []
+    for blocked in (False, True):
+        child = _cli("check", str(path), "--format", "json", blocked=blocked)
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 1, err.decode()
+        outputs.append(out)
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("how", ["sigint", "sigterm", "pipe"])
+def test_reliability_interrupt_leaves_whole_lines_and_no_traceback(tmp_path, how):
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({"id": f"n{i}", "text": NOTE}) + "\n" for i in range(3000)),
+                    encoding="utf-8")
+    child = _cli("check", str(path), "--format", "jsonl")
+    first = child.stdout.readline()
+    assert json.loads(first)["source"] == "n0"
+    if how == "pipe":
+        child.stdout.close()
+        _, err = child.communicate(timeout=120)
+        rest = b""
+    else:
+        time.sleep(0.3)
+        child.send_signal(signal.SIGINT if how == "sigint" else signal.SIGTERM)
+        rest, err = child.communicate(timeout=120)
+    assert b"Traceback" not in err
+    assert child.returncode != 0 or how == "pipe"
+    for line in rest.splitlines(keepends=True):
+        assert line.endswith(b"\n")
+        json.loads(line)
+    assert os.path.exists(path)
+
+
+def test_reliability_pipeline_failure_on_one_note_spares_the_batch(nlp, tmp_path, monkeypatch):
+    extractor = nlp.get_pipe("notelint_measures").extractor
+    real = extractor.rom
+
+    def fragile(text):
+        if "Quuxworth" in text:
+            raise RuntimeError(f"cannot parse {text[:40]}")
+        return real(text)
+
+    monkeypatch.setattr(extractor, "rom", fragile)
+    (tmp_path / "a.txt").write_text(NOTE, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(f"{SECRET}. {NOTE}", encoding="utf-8")
+    (tmp_path / "c.txt").write_text(NOTE, encoding="utf-8")
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["error"]["kind"] if r["error"] else None for r in rows] == [None, "internal", None]
+    assert "RuntimeError" in rows[1]["error"]["message"]
+    assert "Quuxworth" not in result.output
+    assert rows[0]["findings"] and rows[2]["findings"]
