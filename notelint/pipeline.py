@@ -136,12 +136,14 @@ def build(lexicon: Lexicon | None = None) -> Language:
             "medspacy_target_matcher", name=name,
             config={"result_type": "group", "span_group_name": name},
         )
-        matcher.add(_target_rules(rules, nlp))
+        with nlp.select_pipes(enable=[]):  # medspaCy runs nlp() on every phrase it adds
+            matcher.add(_target_rules(rules, nlp))
     context = nlp.add_pipe(
         "medspacy_context",
         config={"input_span_type": "group", "span_group_name": CONCEPTS, "rules": None},
     )
-    context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, lexicon.context_rules, nlp))
+    with nlp.select_pipes(enable=[]):
+        context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, lexicon.context_rules, nlp))
     nlp.add_pipe("abbreviation_detector")
     nlp.add_pipe("notelint_measures")
     return nlp
