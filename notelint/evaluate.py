@@ -96,7 +96,7 @@ def match_values(gold: Iterable[Any], pred: Iterable[Any], score: Score, source:
 
 
 def _linter() -> Any:
-    from notelint.lint import Linter
+    from notelint.linter import Linter
     from notelint.pipeline import default_pipeline
 
     return Linter(default_pipeline())

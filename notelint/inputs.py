@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from notelint import errors
 
@@ -86,24 +87,32 @@ def _jsonl(lines: Iterable[bytes], source: str, encoding: str | None,
         except (UnicodeDecodeError, json.JSONDecodeError):
             yield _failed(where, errors.BAD_JSON, f"{where}: not a JSON object")
             continue
-        if not isinstance(record, dict):
-            yield _failed(where, errors.BAD_RECORD, f"{where}: a line must be a JSON object")
-            continue
-        note_id = record.get("id")
-        label = str(note_id) if isinstance(note_id, (str, int)) and str(note_id) else where
-        text = record.get("text")
-        codes = record.get("codes") or []
-        if "text" not in record:
-            yield _failed(label, errors.BAD_RECORD, f"{where}: no 'text' field")
-        elif not isinstance(text, str):
-            yield _failed(label, errors.BAD_RECORD, f"{where}: 'text' is not a string")
-        elif not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            yield _failed(label, errors.BAD_RECORD, f"{where}: 'codes' is not a list of strings")
-        elif label in seen:
-            yield _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
-        else:
-            seen.add(label)
-            yield from_text(label, text, codes, max_chars)
+        yield from_record(record, where, seen, max_chars)
+
+
+def from_record(record: Any, where: str, seen: set[str],
+                max_chars: int = DEFAULT_MAX_CHARS) -> Note:
+    """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts).
+
+    ``where`` names the record in messages (``batch.jsonl:12``); ``seen`` holds the
+    ids already read, for duplicate detection.
+    """
+    if not isinstance(record, dict):
+        return _failed(where, errors.BAD_RECORD, f"{where}: a record must be a JSON object")
+    note_id = record.get("id")
+    label = str(note_id) if isinstance(note_id, (str, int)) and str(note_id) else where
+    text = record.get("text")
+    codes = record.get("codes") or []
+    if "text" not in record:
+        return _failed(label, errors.BAD_RECORD, f"{where}: no 'text' field")
+    if not isinstance(text, str):
+        return _failed(label, errors.BAD_RECORD, f"{where}: 'text' is not a string")
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        return _failed(label, errors.BAD_RECORD, f"{where}: 'codes' is not a list of strings")
+    if label in seen:
+        return _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
+    seen.add(label)
+    return from_text(label, text, codes, max_chars)
 
 
 def read(paths: Iterable[str], encoding: str | None = None,

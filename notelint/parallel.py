@@ -14,7 +14,7 @@ from typing import Any
 
 from notelint.config import Config
 from notelint.inputs import Note
-from notelint.lint import Linter, Result
+from notelint.linter import Linter, Result
 
 CHUNK = 8
 WINDOW = 16

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from notelint.lint import Linter
+from notelint.linter import Linter
 from notelint.pipeline import default_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent

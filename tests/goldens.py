@@ -26,7 +26,7 @@ def render(result: dict) -> str:
 def results() -> dict[str, dict]:
     """Lint every sample as the CLI does (source ``samples/NAME.txt``)."""
     from notelint import inputs
-    from notelint.lint import Linter
+    from notelint.linter import Linter
     from notelint.pipeline import default_pipeline
 
     paths = sorted(SAMPLES.glob("*.txt"))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from notelint.cli import cli
 from notelint.inputs import from_text
-from notelint.lint import LineIndex
+from notelint.linter import LineIndex
 
 SECRET = "Zebediah Quuxworth MRN 99812"
 NOTE = ("Right hamstring contracture, popliteal angle 60 degrees, knee flexion 4-/5, "

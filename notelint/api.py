@@ -1,0 +1,114 @@
+"""The Python API: ``lint`` one note, ``lint_many`` a batch.
+
+>>> import notelint
+>>> result = notelint.lint("Right hamstring contracture, popliteal angle 60 degrees.",
+...                        codes=["M62.48"])
+>>> result.suggested_codes
+['M62.451']
+>>> [f.rule for f in result.findings][:2]
+['NL201', 'NL204']
+
+``Result.to_dict()`` is exactly the result object of OUTPUT.md, as the CLI's
+``--format json`` writes it. The pipeline is built once per process and reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from notelint.config import Config, from_mapping
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding: a rule that fired at a span of the note."""
+
+    rule: str
+    name: str
+    severity: str
+    message: str
+    start: int
+    end: int
+    line: int
+    column: int
+    suggestion: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding object of OUTPUT.md."""
+        return {"rule": self.rule, "name": self.name, "severity": self.severity,
+                "message": self.message, "start": self.start, "end": self.end,
+                "line": self.line, "column": self.column, "suggestion": self.suggestion}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The result of one note (OUTPUT.md)."""
+
+    source: str
+    applicable: bool
+    claimed_codes: list[str]
+    suggested_codes: list[str]
+    findings: list[Finding]
+    evidence: dict[str, list[dict[str, Any]]] = field(repr=False)
+    error: dict[str, str] | None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """A record from the result object of OUTPUT.md."""
+        return cls(data["source"], data["applicable"], list(data["claimed_codes"]),
+                   list(data["suggested_codes"]), [Finding(**f) for f in data["findings"]],
+                   data["evidence"], data["error"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result object of OUTPUT.md."""
+        return {"source": self.source, "applicable": self.applicable,
+                "claimed_codes": list(self.claimed_codes),
+                "suggested_codes": list(self.suggested_codes),
+                "findings": [f.to_dict() for f in self.findings],
+                "evidence": self.evidence, "error": self.error}
+
+
+def _config(config: Config | Mapping[str, Any] | None) -> Config:
+    if config is None:
+        return Config()
+    if isinstance(config, Config):
+        return config
+    return from_mapping(dict(config), "config")
+
+
+def lint(text: str, codes: Iterable[str] | None = None,
+         config: Config | Mapping[str, Any] | None = None, source: str = "<text>") -> Result:
+    """Lint one note. ``codes`` are claimed codes; ``config`` a :class:`Config` or a
+    mapping with the keys of ``[tool.notelint]``."""
+    (result,) = lint_many([{"id": source, "text": text, "codes": list(codes or [])}],
+                          config=config)
+    return result
+
+
+def lint_many(items: Iterable[str | Mapping[str, Any]], jobs: int = 1,
+              config: Config | Mapping[str, Any] | None = None,
+              codes: Iterable[str] = ()) -> Iterator[Result]:
+    """Lint a batch lazily, results in input order.
+
+    Each item is a note's text or a mapping ``{"id", "text", "codes"}`` as in the
+    JSONL input; a bad item gives a result whose ``error`` is set. ``codes`` are
+    claimed for every note.
+    """
+    from notelint import codes as code_facts
+    from notelint.inputs import from_record
+    from notelint.parallel import lint_many as run
+
+    seen: set[str] = set()
+
+    def notes() -> Iterator[Any]:
+        for number, item in enumerate(items, start=1):
+            record = {"id": str(number), "text": item} if isinstance(item, str) else item
+            if isinstance(record, Mapping):
+                record = {"id": str(number), **record}
+            yield from_record(record, f"item {number}", seen)
+
+    claimed = [code_facts.normalize(c) for c in codes]
+    for result in run(notes(), _config(config), claimed, jobs):
+        yield Result.from_dict(result)
