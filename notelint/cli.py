@@ -135,8 +135,8 @@ def main() -> None:
 
 @cli.command()
 @_with_common
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif"]),
+              default="text", show_default=True, help="Output format.")
 @click.option("--code", "claimed", multiple=True, metavar="CODE",
               help="A claimed ICD-10-CM code for every note (repeatable).")
 @click.option("--select", multiple=True, help="Only these rules (codes or prefixes, e.g. NL2).")
@@ -145,13 +145,15 @@ def main() -> None:
               help="Lowest severity that makes the exit status 1 [default: warning].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule (text format).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
 @click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
               help="Same site on both sides: right and left codes, or M62.49.")
 def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int, fmt: str,
           claimed: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-          severity: str | None, exit_zero: bool, statistics: bool, config_file: str | None,
+          severity: str | None, exit_zero: bool, statistics: bool, quiet: bool,
+          config_file: str | None,
           bilateral: str | None) -> None:
     """Lint notes (.txt files, folders, - for stdin, .jsonl) against the M62.4- rules."""
     from notelint import output
@@ -173,9 +175,17 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
             yield result
 
     results = tally(_results(paths, conf, codes, encoding, max_chars, jobs))
+    if not quiet and sys.stderr.isatty():
+        from notelint.progress import progress
+
+        results = progress(results, sys.stderr)
     out = sys.stdout
     if fmt == "json":
         output.write_json(results, out)
+    elif fmt == "sarif":
+        from notelint import sarif
+
+        sarif.write(results, out)
     elif fmt == "jsonl":
         for result in results:
             out.write(output.json_line(result))

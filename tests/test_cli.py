@@ -191,3 +191,17 @@ def test_cli_rule_docs():
 
 def test_cli_version():
     assert run("--version").output.startswith("notelint, version ")
+
+
+def test_cli_progress_draws_only_on_a_terminal(monkeypatch):
+    import io
+
+    from notelint import progress as module
+
+    monkeypatch.setattr(module, "DELAY", 0.0)
+    monkeypatch.setattr(module, "EVERY", 0.0)
+    stream = io.StringIO()
+    items = [{"n": i} for i in range(3)]
+    assert list(module.progress(items, stream)) == items
+    drawn = stream.getvalue()
+    assert "notelint: 3 notes" in drawn and drawn.endswith("\r\033[K")
