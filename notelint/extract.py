@@ -16,7 +16,7 @@ from notelint.pipeline import ANATOMY, CONCEPTS
 
 Item = dict[str, Any]
 EVIDENCE_FIELDS = ("contractures", "muscles", "rom", "strength", "function", "myogenic",
-                   "arthrogenic", "spasm", "neural", "studies", "causes", "excluded")
+                   "arthrogenic", "spasm", "neural", "studies", "causes", "excluded", "sides")
 CUE_FIELDS = {"MYOGENIC": "myogenic", "ARTHROGENIC": "arthrogenic", "SPASM": "spasm",
               "NEURAL": "neural"}
 # which ConText attribute wins when several apply to one span
@@ -263,4 +263,6 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
                                      "condition": meta["condition"],
                                      "category_code": meta["category_code"],
                                      "relation": meta.get("relation", "excludes1")})
+    evidence["sides"] = [{**_base(span, text), "side": _meta(span)["side"]}
+                         for span in mentions.of("SIDE")]
     return evidence
