@@ -65,14 +65,25 @@ def _validated_codes(values: tuple[str, ...]) -> list[str]:
 
 
 def _results(paths: tuple[str, ...], conf: Any, claimed: list[str], encoding: str | None,
-             max_chars: int, jobs: int = 1) -> Iterator[dict[str, Any]]:
+             max_chars: int, jobs: int = 1,
+             texts: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+    """Results of the inputs; ``texts``, when given, collects each note's text by source."""
     from notelint import inputs
     from notelint.parallel import lint_many
     from notelint.pipeline import default_pipeline
 
     nlp = default_pipeline()
     nlp.max_length = max(nlp.max_length, max_chars + 1)
-    yield from lint_many(inputs.read(paths, encoding, max_chars), conf, claimed, jobs)
+    notes = inputs.read(paths, encoding, max_chars)
+    if texts is not None:
+        notes = _remember(notes, texts)
+    yield from lint_many(notes, conf, claimed, jobs)
+
+
+def _remember(notes: Iterator[Any], texts: dict[str, str]) -> Iterator[Any]:
+    for note in notes:
+        texts[note.source] = note.text
+        yield note
 
 
 _common = [
@@ -135,7 +146,7 @@ def main() -> None:
 
 @cli.command()
 @_with_common
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif"]),
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "html"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--code", "claimed", multiple=True, metavar="CODE",
               help="A claimed ICD-10-CM code for every note (repeatable).")
@@ -174,7 +185,8 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
             failing += sum(SEVERITY_ORDER[f["severity"]] >= threshold for f in result["findings"])
             yield result
 
-    results = tally(_results(paths, conf, codes, encoding, max_chars, jobs))
+    texts: dict[str, str] | None = {} if fmt == "html" else None
+    results = tally(_results(paths, conf, codes, encoding, max_chars, jobs, texts))
     if not quiet and sys.stderr.isatty():
         from notelint.progress import progress
 
@@ -186,6 +198,10 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
         from notelint import sarif
 
         sarif.write(results, out)
+    elif fmt == "html":
+        from notelint import html
+
+        html.write(results, texts if texts is not None else {}, out)
     elif fmt == "jsonl":
         for result in results:
             out.write(output.json_line(result))

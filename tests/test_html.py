@@ -1,0 +1,79 @@
+"""--format html: a self-contained report, checked as a person sees it in headless Chromium.
+
+The test renders the report with Debian's chromium (``.ci/run`` installs it when
+absent), takes a screenshot and asserts on the rendered page: the DOM after
+layout has the summary, the findings and the highlights, and the screenshot
+shows the highlight colours and the findings' severity labels.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from notelint.cli import cli
+from notelint.html import HIGHLIGHTS
+
+NOTE = ("Right hamstring contracture with popliteal angle 60 degrees and knee flexion 4-/5.\n"
+        "Crouch gait from spastic diplegic cerebral palsy. EMG ordered.\n"
+        "Assessment: M62.48\n")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("html")
+    (folder / "a.txt").write_text(NOTE, encoding="utf-8")
+    (folder / "b.txt").write_text("Knee exam normal. <script>alert(1)</script>\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(folder), "--format", "html"])
+    path = folder / "report.html"
+    path.write_text(result.stdout, encoding="utf-8")
+    return path
+
+
+def test_html_is_self_contained_and_escaped(report):
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    for remote in ("http://", "https://", "<script", "<link", "@import", "url("):
+        assert remote not in page.replace("&lt;script&gt;", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def _chromium(*args):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars"]
+    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, timeout=120, check=True)
+
+
+def test_html_renders_findings_and_highlights(report, tmp_path):
+    profile = tmp_path / "profile"
+    dom = _chromium(f"--user-data-dir={profile}", "--dump-dom", report.as_uri()).stdout.decode()
+    assert dom.count('<li id="n0-f') == dom.count('class="marker"') >= 4
+    for css in ("muscle", "rom", "strength", "myogenic", "cause", "study", "side"):
+        assert f'class="ev {css}"' in dom
+    shot = tmp_path / "shot.png"
+    _chromium(f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1400,900",
+              report.as_uri())
+    from PIL import Image
+
+    image = Image.open(shot).convert("RGB")
+    pixels = list(image.getdata())
+
+    def visible(hex_colour, tolerance=12, at_least=40):
+        target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        near = sum(1 for p in pixels if max(abs(a - b) for a, b in zip(p, target, strict=True)) <= tolerance)
+        return near >= at_least
+
+    colours = {css: colour for _, css, _, colour in HIGHLIGHTS}
+    for css in ("muscle", "rom", "strength", "myogenic", "side"):
+        assert visible(colours[css]), f"{css} highlight not visible in the screenshot"
+    assert visible("#b71c1c", tolerance=40, at_least=15), "finding markers/labels not visible"
