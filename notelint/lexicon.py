@@ -193,7 +193,8 @@ def _check_muscle_synonyms(rules: list[Rule]) -> None:
             seen[key] = rule
 
 
-def _check_context_rules(path: Path) -> dict[str, Any]:
+def check_context_rules(path: Path) -> dict[str, Any]:
+    """Read and validate a ConText rules file (medspaCy's format plus ``exclude_default``)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -219,7 +220,7 @@ def load_lexicon(folder: Path | None = None) -> Lexicon:
     _check_muscle_synonyms(anatomy)
     concepts = _load_group(folder, CONCEPT_FILES)
     measures = _load_group(folder, MEASURE_FILES)
-    context_rules = _check_context_rules(folder / "context_rules.json")
+    context_rules = check_context_rules(folder / "context_rules.json")
     try:
         sentences = json.loads((folder / "sentences.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:

@@ -10,14 +10,17 @@ context word lists of the same files decide what is not a measurement
 
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from notelint.lexicon import Lexicon, Rule, load_lexicon
+from notelint.lexicon import MEASURE_FILES, Lexicon, Rule, load_file, load_lexicon
 
+MEASURES_FILE = "measures.jsonl"
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
 
 
@@ -181,21 +184,43 @@ class MeasureExtractor:
 
 
 class MeasureComponent:
-    """Stores ``doc._.notelint_rom`` and ``doc._.notelint_strength``."""
+    """Stores ``doc._.notelint_rom`` and ``doc._.notelint_strength``; saves its rules with
+    ``to_disk`` (``measures.jsonl``) and reads them back with ``from_disk``."""
 
-    def __init__(self, extractor: MeasureExtractor) -> None:
-        self.extractor = extractor
+    def __init__(self, rules: list[Rule] | None = None) -> None:
+        self.rules = rules
+        self._extractor: MeasureExtractor | None = None
         for attr in ("notelint_rom", "notelint_strength"):
             if not Doc.has_extension(attr):
                 Doc.set_extension(attr, default=None)
+
+    @property
+    def extractor(self) -> MeasureExtractor:
+        """The extractor, built on first use from the rules (default: ``patterns/``)."""
+        if self._extractor is None:
+            if self.rules is None:
+                self.rules = load_lexicon().measures
+            self._extractor = MeasureExtractor(Lexicon([], [], self.rules, {}, {}))
+        return self._extractor
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.notelint_rom = self.extractor.rom(doc.text)
         doc._.notelint_strength = self.extractor.strength(doc.text)
         return doc
 
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        from notelint.components import write_rules
+
+        write_rules(Path(path) / MEASURES_FILE, self.rules or load_lexicon().measures)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "MeasureComponent":
+        categories = tuple(c for cats in MEASURE_FILES.values() for c in cats)
+        self.rules = load_file(Path(path) / MEASURES_FILE, categories)
+        self._extractor = None
+        return self
+
 
 @Language.factory("notelint_measures")
 def make_measures(nlp: Language, name: str) -> MeasureComponent:
-    """spaCy factory of :class:`MeasureComponent`, with the packaged patterns."""
-    return MeasureComponent(MeasureExtractor(load_lexicon()))
+    """spaCy factory of :class:`MeasureComponent` (rules from ``patterns/`` or ``from_disk``)."""
+    return MeasureComponent()

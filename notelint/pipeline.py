@@ -1,99 +1,39 @@
-"""Build notelint's spaCy pipeline: a blank English model with medspaCy and scispaCy parts.
+"""notelint's spaCy pipeline: built from ``patterns/``, saved in ``models/``, loaded from there.
 
-Order of the components and what each adds::
+Components, in order, and what each adds::
 
-    notelint_sentences    clinical sentence boundaries (headers, lists, comma-joined lines)
-    notelint_anatomy      medspaCy TargetMatcher: muscles and side words
-                          -> doc.spans["notelint_anatomy"]
-    notelint_concepts     medspaCy TargetMatcher: contracture mentions and cues
-                          -> doc.spans["notelint_concepts"]
-    medspacy_context      ConText over the concepts: negated, uncertain, historical,
-                          hypothetical, family
-    abbreviation_detector scispaCy (Schwartz & Hearst 2003): "rectus femoris (RF) ... RF"
-    notelint_measures     ROM degrees and strength grades from the regexes of patterns/
+    notelint_sentences      clinical sentence boundaries (headers, lists, comma-joined lines)
+    notelint_anatomy        medspaCy TargetMatcher: muscles and side words
+                            -> doc.spans["notelint_anatomy"]
+    notelint_concepts       medspaCy TargetMatcher: contracture mentions and cues
+                            -> doc.spans["notelint_concepts"]
+    notelint_context        medspaCy ConText over the concepts: negated, uncertain,
+                            historical, hypothetical, family
+    notelint_abbreviations  scispaCy (Schwartz & Hearst 2003): "rectus femoris (RF) ... RF"
+    notelint_measures       ROM degrees and strength grades from the regexes of patterns/
+
+``build()`` makes it from ``patterns/``; ``python -m notelint.pipeline`` saves it
+to ``models/notelint_m624`` with ``nlp.to_disk``; ``default_pipeline()`` loads
+that with ``spacy.load`` (a test fails when it drifts from ``patterns/``).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import types
 import warnings
 from functools import cache
-from typing import Any
+from importlib import resources
+from pathlib import Path
 
 import spacy
 from spacy.lang.en import English
 from spacy.language import Language
 
-from notelint.lexicon import Lexicon, Rule, load_lexicon
-from notelint.phrases import expand
+from notelint.lexicon import Lexicon
 
 ANATOMY = "notelint_anatomy"
 CONCEPTS = "notelint_concepts"
-
-
-def _quiet_medspacy_import() -> None:
-    """Import medspaCy's components without QuickUMLS, which notelint never uses.
-
-    ``import medspacy`` pulls in QuickUMLS (and with it nltk and scipy), about
-    two seconds of start-up for a component we do not load. A stand-in module
-    for ``quickumls.spacy_component`` is registered only when the real package
-    is not already imported; nothing of it is ever called.
-    """
-    if "quickumls" not in sys.modules and not os.environ.get("NOTELINT_REAL_QUICKUMLS"):
-        stub = types.ModuleType("quickumls")
-        stub.spacy_component = types.ModuleType("quickumls.spacy_component")  # type: ignore[attr-defined]
-        sys.modules.setdefault("quickumls", stub)
-        sys.modules.setdefault("quickumls.spacy_component", stub.spacy_component)  # type: ignore[attr-defined]
-    from loguru import logger
-
-    logger.disable("PyRuSH")  # per-token DEBUG logging, if PyRuSH is ever loaded
-
-
-def _target_rules(rules: list[Rule], nlp: Language) -> list:
-    """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym,
-    a simple token pattern one phrase rule per phrase it matches (see notelint.phrases)."""
-    from medspacy.target_matcher import TargetRule
-
-    out = []
-    for rule in rules:
-        meta = {**rule.metadata, "literal": rule.literal, "where": rule.where}
-        if rule.category == "MUSCLE":
-            for synonym in dict.fromkeys([rule.literal, *rule.metadata["synonyms"]]):
-                attr = "ORTH" if synonym.isupper() else "LOWER"
-                words = synonym.split() if attr == "ORTH" else None
-                pattern = [{"ORTH": w} for w in words] if words else None
-                out.append(TargetRule(synonym, "MUSCLE", pattern=pattern, metadata=meta))
-        elif (phrases := expand(rule.pattern, nlp)) is not None:
-            out.extend(TargetRule(p, rule.category, metadata=meta) for p in phrases)
-        else:
-            out.append(TargetRule(rule.literal, rule.category, pattern=rule.pattern, metadata=meta))
-    return out
-
-
-def _context_rules(default_path: str, ours: dict[str, Any], nlp: Language) -> list:
-    """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
-    simple token patterns become phrase rules (see notelint.phrases)."""
-    from medspacy.context import ConTextRule
-
-    excluded = set(ours.get("exclude_default", []))
-    rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
-    rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
-    out = []
-    for rule in rules:
-        phrases = expand(rule.pattern, nlp)
-        if phrases is None:
-            out.append(rule)
-            continue
-        for phrase in phrases:
-            out.append(ConTextRule(
-                phrase, rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
-                excluded_types=rule.excluded_types, max_scope=rule.max_scope,
-                max_targets=rule.max_targets, terminated_by=rule.terminated_by,
-                metadata=rule.metadata))
-    return out
-
+MODEL_NAME = "notelint_m624"
 
 # Transcribed notes join lines with commas (",PLAN:,", "5/5,EXTREMITIES:,hip"): split
 # a comma or colon glued between words so that headers and words become tokens.
@@ -117,39 +57,73 @@ class ClinicalEnglish(English):
     Defaults = ClinicalEnglishDefaults
 
 
-def build(lexicon: Lexicon | None = None) -> Language:
-    """A new notelint pipeline built from ``patterns/``."""
-    _quiet_medspacy_import()
-    import medspacy.components  # noqa: F401  (registers medspaCy's factories)
-    from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
-
+def _register() -> None:
+    """Register notelint's factories (also declared as ``spacy_factories`` entry points)."""
+    import notelint.components
     import notelint.measures
-    import notelint.sentences  # noqa: F401  (registers notelint_sentences)
+    import notelint.sentences  # noqa: F401
 
     # scispaCy's abbreviation matcher warns on every note without parentheses
     warnings.filterwarnings("ignore", message=r"\[W036\]")
+
+
+def build(lexicon: Lexicon | None = None) -> Language:
+    """A new notelint pipeline made from ``patterns/`` (or the given lexicon)."""
+    from notelint.lexicon import load_lexicon
+
+    _register()
     lexicon = lexicon or load_lexicon()
     nlp = ClinicalEnglish()
     nlp.add_pipe("notelint_sentences", config={"no_break_after": lexicon.sentences["no_break_after"]})
-    for name, rules in ((ANATOMY, lexicon.anatomy), (CONCEPTS, lexicon.concepts)):
-        matcher = nlp.add_pipe(
-            "medspacy_target_matcher", name=name,
-            config={"result_type": "group", "span_group_name": name},
-        )
-        with nlp.select_pipes(enable=[]):  # medspaCy runs nlp() on every phrase it adds
-            matcher.add(_target_rules(rules, nlp))
-    context = nlp.add_pipe(
-        "medspacy_context",
-        config={"input_span_type": "group", "span_group_name": CONCEPTS, "rules": None},
-    )
-    with nlp.select_pipes(enable=[]):
-        context.add(_context_rules(context.DEFAULT_RULES_FILEPATH, lexicon.context_rules, nlp))
-    nlp.add_pipe("abbreviation_detector")
-    nlp.add_pipe("notelint_measures")
+    anatomy = nlp.add_pipe("notelint_target_matcher", name=ANATOMY, config={"group": "anatomy"})
+    concepts = nlp.add_pipe("notelint_target_matcher", name=CONCEPTS, config={"group": "concepts"})
+    context = nlp.add_pipe("notelint_context", config={"span_group": CONCEPTS})
+    nlp.add_pipe("notelint_abbreviations")
+    measures = nlp.add_pipe("notelint_measures")
+    anatomy.rules, concepts.rules = lexicon.anatomy, lexicon.concepts
+    context.rules, measures.rules = lexicon.context_rules, lexicon.measures
     return nlp
+
+
+def model_path() -> Path:
+    """The packaged pipeline folder (``models/notelint_m624`` in the source tree)."""
+    return Path(str(resources.files("notelint.models"))) / MODEL_NAME
+
+
+def load(path: Path | None = None) -> Language:
+    """Load a saved notelint pipeline (default: the packaged one)."""
+    _register()
+    return spacy.load(path or model_path())
 
 
 @cache
 def default_pipeline() -> Language:
-    """The shared pipeline, built once per process."""
-    return build()
+    """The shared pipeline: the packaged model, loaded once per process.
+
+    One tiny note goes through it at once, so that the matchers (built on first
+    use) exist before ``--jobs`` forks workers that share them.
+    """
+    nlp = load() if model_path().is_dir() else build()
+    nlp("Right hamstring contracture.")
+    return nlp
+
+
+def save(path: Path | None = None) -> Path:
+    """Build from ``patterns/`` and save with ``nlp.to_disk`` (default: the packaged folder)."""
+    path = path or model_path()
+    nlp = build()
+    nlp.meta.update({"name": "m624", "version": _version(),
+                     "description": "notelint: M62.4- documentation evidence from clinical notes",
+                     "author": "notelint", "license": "MIT"})
+    nlp.to_disk(path)
+    return path
+
+
+def _version() -> str:
+    from notelint import __version__
+
+    return __version__
+
+
+if __name__ == "__main__":
+    sys.stdout.write(f"saved {save()}\n")

@@ -1,0 +1,1 @@
+"""The packaged notelint spaCy pipeline (built by ``python -m notelint.pipeline``)."""

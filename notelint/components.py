@@ -1,0 +1,207 @@
+"""notelint's serializable spaCy components around medspaCy and scispaCy.
+
+medspaCy's TargetMatcher and ConText keep their rules in memory only, so a
+pipeline built from them cannot be saved. These components hold the
+``patterns/`` entries they were built from, write them with ``to_disk`` and
+read them back with ``from_disk``: the pipeline saves with ``nlp.to_disk`` and
+loads with ``spacy.load`` (factories registered through the ``spacy_factories``
+entry point). Matchers are built on first use, so loading a saved pipeline
+builds them once, from the saved rules.
+"""
+
+import json
+import os
+import sys
+import types
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_file, load_lexicon
+from notelint.phrases import expand
+
+GROUPS = {"anatomy": ANATOMY_FILES, "concepts": CONCEPT_FILES}
+RULES_FILE = "rules.jsonl"
+CONTEXT_FILE = "context_rules.json"
+
+
+def quiet_medspacy_import() -> None:
+    """Import medspaCy's components without QuickUMLS, which notelint never uses.
+
+    ``import medspacy`` pulls in QuickUMLS (and with it nltk and scipy), about
+    two seconds of start-up for a component we do not load. A stand-in module
+    for ``quickumls.spacy_component`` is registered only when the real package
+    is not already imported; nothing of it is ever called.
+    """
+    if "quickumls" not in sys.modules and not os.environ.get("NOTELINT_REAL_QUICKUMLS"):
+        stub = types.ModuleType("quickumls")
+        stub.spacy_component = types.ModuleType("quickumls.spacy_component")  # type: ignore[attr-defined]
+        sys.modules.setdefault("quickumls", stub)
+        sys.modules.setdefault("quickumls.spacy_component", stub.spacy_component)  # type: ignore[attr-defined]
+    from loguru import logger
+
+    logger.disable("PyRuSH")  # per-token DEBUG logging, if PyRuSH is ever loaded
+
+
+def _rule_dict(rule: Rule) -> dict[str, Any]:
+    entry: dict[str, Any] = {"literal": rule.literal, "category": rule.category}
+    if rule.pattern is not None:
+        entry["pattern"] = rule.pattern
+    entry["metadata"] = rule.metadata
+    return entry
+
+
+def write_rules(path: Path, rules: Iterable[Rule]) -> None:
+    """Write lexicon entries as JSONL, one per line, readable by :func:`load_file`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = (json.dumps(_rule_dict(r), ensure_ascii=False, sort_keys=True) for r in rules)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def target_rules(rules: list[Rule], nlp: Language) -> list:
+    """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym,
+    a simple token pattern one phrase rule per phrase it matches (see notelint.phrases)."""
+    from medspacy.target_matcher import TargetRule
+
+    out = []
+    for rule in rules:
+        meta = {**rule.metadata, "literal": rule.literal, "where": rule.where}
+        if rule.category == "MUSCLE":
+            for synonym in dict.fromkeys([rule.literal, *rule.metadata["synonyms"]]):
+                attr = "ORTH" if synonym.isupper() else "LOWER"
+                words = synonym.split() if attr == "ORTH" else None
+                pattern = [{"ORTH": w} for w in words] if words else None
+                out.append(TargetRule(synonym, "MUSCLE", pattern=pattern, metadata=meta))
+        elif (phrases := expand(rule.pattern, nlp)) is not None:
+            out.extend(TargetRule(p, rule.category, metadata=meta) for p in phrases)
+        else:
+            out.append(TargetRule(rule.literal, rule.category, pattern=rule.pattern, metadata=meta))
+    return out
+
+
+def context_rules(default_path: str, ours: dict[str, Any], nlp: Language) -> list:
+    """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
+    simple token patterns become phrase rules (see notelint.phrases)."""
+    from medspacy.context import ConTextRule
+
+    excluded = set(ours.get("exclude_default", []))
+    rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
+    rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+    out = []
+    for rule in rules:
+        phrases = expand(rule.pattern, nlp)
+        if phrases is None:
+            out.append(rule)
+            continue
+        for phrase in phrases:
+            out.append(ConTextRule(
+                phrase, rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
+                excluded_types=rule.excluded_types, max_scope=rule.max_scope,
+                max_targets=rule.max_targets, terminated_by=rule.terminated_by,
+                metadata=rule.metadata))
+    return out
+
+
+class PatternMatcher:
+    """A medspaCy TargetMatcher over one group of ``patterns/`` ("anatomy" or "concepts");
+    its spans go to ``doc.spans[name]``."""
+
+    def __init__(self, nlp: Language, name: str, group: str) -> None:
+        if group not in GROUPS:
+            raise ValueError(f"unknown pattern group {group!r}; one of {sorted(GROUPS)}")
+        self.nlp, self.name, self.group = nlp, name, group
+        self.rules: list[Rule] | None = None
+        self._matcher: Any = None
+
+    def _packaged_rules(self) -> list[Rule]:
+        lexicon = load_lexicon()
+        return lexicon.anatomy if self.group == "anatomy" else lexicon.concepts
+
+    def _build(self) -> None:
+        quiet_medspacy_import()
+        from medspacy.target_matcher import TargetMatcher
+
+        if self.rules is None:
+            self.rules = self._packaged_rules()
+        matcher = TargetMatcher(self.nlp, name=self.name, result_type="group",
+                                span_group_name=self.name)
+        matcher.add(target_rules(self.rules, self.nlp))
+        self._matcher = matcher
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self._matcher is None:
+            self._build()
+        return self._matcher(doc)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        write_rules(Path(path) / RULES_FILE, self.rules or self._packaged_rules())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "PatternMatcher":
+        categories = tuple(c for cats in GROUPS[self.group].values() for c in cats)
+        self.rules = load_file(Path(path) / RULES_FILE, categories)
+        self._matcher = None
+        return self
+
+
+class PatternContext:
+    """medspaCy ConText over ``doc.spans[span_group]``, with medspaCy's default rules less
+    those ``patterns/context_rules.json`` excludes, plus its own."""
+
+    def __init__(self, nlp: Language, name: str, span_group: str) -> None:
+        self.nlp, self.name, self.span_group = nlp, name, span_group
+        self.rules: dict[str, Any] | None = None
+        self._context: Any = None
+
+    def _build(self) -> None:
+        quiet_medspacy_import()
+        from medspacy.context import ConText
+
+        if self.rules is None:
+            self.rules = load_lexicon().context_rules
+        context = ConText(self.nlp, name=self.name, rules=None, input_span_type="group",
+                          span_group_name=self.span_group)
+        context.add(context_rules(context.DEFAULT_RULES_FILEPATH, self.rules, self.nlp))
+        self._context = context
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self._context is None:
+            self._build()
+        return self._context(doc)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        rules = self.rules or load_lexicon().context_rules
+        (folder / CONTEXT_FILE).write_text(json.dumps(rules, indent=1, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "PatternContext":
+        from notelint.lexicon import check_context_rules
+
+        self.rules = check_context_rules(Path(path) / CONTEXT_FILE)
+        self._context = None
+        return self
+
+
+@Language.factory("notelint_target_matcher", default_config={"group": "concepts"})
+def make_target_matcher(nlp: Language, name: str, group: str) -> PatternMatcher:
+    """spaCy factory of :class:`PatternMatcher`."""
+    return PatternMatcher(nlp, name, group)
+
+
+@Language.factory("notelint_context", default_config={"span_group": "notelint_concepts"})
+def make_context(nlp: Language, name: str, span_group: str) -> PatternContext:
+    """spaCy factory of :class:`PatternContext`."""
+    return PatternContext(nlp, name, span_group)
+
+
+@Language.factory("notelint_abbreviations")
+def make_abbreviations(nlp: Language, name: str) -> Any:
+    """scispaCy's AbbreviationDetector (Schwartz & Hearst, 2003), under a notelint name so
+    that a saved pipeline finds its factory through notelint's entry points."""
+    from scispacy.abbreviation import AbbreviationDetector
+
+    return AbbreviationDetector(nlp, name=name)

@@ -1,0 +1,43 @@
+"""models/: the packaged spaCy pipeline, loadable with spacy.load, equal to patterns/."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+from notelint.pipeline import MODEL_NAME, save
+
+SHIPPED = ROOT / "models" / MODEL_NAME
+TEXT_FILES = ("config.cfg", "meta.json", "notelint_anatomy/rules.jsonl",
+              "notelint_concepts/rules.jsonl", "notelint_context/context_rules.json",
+              "notelint_measures/measures.jsonl")
+
+
+def test_models_no_drift_from_patterns(tmp_path):
+    rebuilt = save(tmp_path / MODEL_NAME)
+    for name in TEXT_FILES:
+        assert (rebuilt / name).read_text(encoding="utf-8") == \
+            (SHIPPED / name).read_text(encoding="utf-8"), (
+            f"models/{MODEL_NAME}/{name} differs from patterns/: run `python -m notelint.pipeline`")
+
+
+def test_models_spacy_load_through_entry_points():
+    code = (
+        "import json, spacy\n"
+        f"nlp = spacy.load({str(SHIPPED)!r})\n"
+        "doc = nlp('Right hamstring contracture, no spasm. Knee flexion 0-95 degrees, 4-/5.')\n"
+        "print(json.dumps({'pipes': nlp.pipe_names,\n"
+        "  'anatomy': [s.text for s in doc.spans['notelint_anatomy']],\n"
+        "  'negated': [s.text for s in doc.spans['notelint_concepts'] if s._.is_negated],\n"
+        "  'rom': [m.value for m in doc._.notelint_rom],\n"
+        "  'strength': [m.value for m in doc._.notelint_strength]}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT.parent)
+    data = json.loads(out.stdout)
+    assert data["pipes"][0] == "notelint_sentences" and "notelint_context" in data["pipes"]
+    assert data["anatomy"] == ["Right", "hamstring"]
+    assert data["negated"] == ["spasm"]
+    assert data["rom"] == [95] and data["strength"] == ["4-/5"]
