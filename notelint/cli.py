@@ -231,17 +231,20 @@ def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: 
     results = _results(paths, Config(), [], encoding, max_chars, jobs)
     out = sys.stdout
     errors = 0
+
+    def counted(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        nonlocal errors
+        for result in results:
+            errors += result["error"] is not None
+            yield result
+
     if fmt == "json":
-        collected = []
-        for result in results:
-            errors += result["error"] is not None
-            collected.append(result)
-        output.write_json(collected, out)
+        output.write_json(counted(results), out)
     else:
-        for result in results:
-            errors += result["error"] is not None
+        for result in counted(results):
             if fmt == "jsonl":
                 out.write(output.json_line(result))
+                out.flush()
             else:
                 output.evidence_table(result, out)
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)

@@ -61,7 +61,7 @@ def write_rules(path: Path, rules: Iterable[Rule]) -> None:
     path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
-def target_rules(rules: list[Rule], nlp: Language) -> list:
+def target_rules(rules: list[Rule]) -> list:
     """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym,
     a simple token pattern one phrase rule per phrase it matches (see notelint.phrases)."""
     from medspacy.target_matcher import TargetRule
@@ -75,14 +75,14 @@ def target_rules(rules: list[Rule], nlp: Language) -> list:
                 words = synonym.split() if attr == "ORTH" else None
                 pattern = [{"ORTH": w} for w in words] if words else None
                 out.append(TargetRule(synonym, "MUSCLE", pattern=pattern, metadata=meta))
-        elif (phrases := expand(rule.pattern, nlp)) is not None:
+        elif (phrases := expand(rule.pattern)) is not None:
             out.extend(TargetRule(p, rule.category, metadata=meta) for p in phrases)
         else:
             out.append(TargetRule(rule.literal, rule.category, pattern=rule.pattern, metadata=meta))
     return out
 
 
-def context_rules(default_path: str, ours: dict[str, Any], nlp: Language) -> list:
+def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
     simple token patterns become phrase rules (see notelint.phrases)."""
     from medspacy.context import ConTextRule
@@ -92,7 +92,7 @@ def context_rules(default_path: str, ours: dict[str, Any], nlp: Language) -> lis
     rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
     out = []
     for rule in rules:
-        phrases = expand(rule.pattern, nlp)
+        phrases = expand(rule.pattern)
         if phrases is None:
             out.append(rule)
             continue
@@ -128,7 +128,7 @@ class PatternMatcher:
             self.rules = self._packaged_rules()
         matcher = TargetMatcher(self.nlp, name=self.name, result_type="group",
                                 span_group_name=self.name)
-        matcher.add(target_rules(self.rules, self.nlp))
+        matcher.add(target_rules(self.rules))
         self._matcher = matcher
 
     def __call__(self, doc: Doc) -> Doc:
@@ -163,7 +163,7 @@ class PatternContext:
             self.rules = load_lexicon().context_rules
         context = ConText(self.nlp, name=self.name, rules=None, input_span_type="group",
                           span_group_name=self.span_group)
-        context.add(context_rules(context.DEFAULT_RULES_FILEPATH, self.rules, self.nlp))
+        context.add(context_rules(context.DEFAULT_RULES_FILEPATH, self.rules))
         self._context = context
 
     def __call__(self, doc: Doc) -> Doc:

@@ -4,17 +4,16 @@ medspaCy matches a rule with a token ``pattern`` through spaCy's ``Matcher``,
 whose cost grows with every optional token and ``IN`` list; a rule without a
 pattern is matched by the ``PhraseMatcher``, a hash lookup. A pattern made only
 of ``LOWER`` values (a string or an ``IN`` list), each optional or not, is a
-finite set of phrases: expanding it keeps exactly the same matches and makes
-matching several times faster. Other patterns (``ORTH``, ``IS_PUNCT``, regex)
-are left as they are.
+finite set of phrases: expanding it keeps its matches and makes matching
+several times faster. (One difference, on purpose: a word the tokenizer splits,
+``end-feel``, now matches as its tokens do in a note.) Other patterns (``ORTH``,
+``IS_PUNCT``, regex) are left as they are.
 """
 
 from __future__ import annotations
 
 from itertools import product
 from typing import Any
-
-from spacy.language import Language
 
 MAX_PHRASES = 2000
 
@@ -32,7 +31,7 @@ def _alternatives(token: dict[str, Any]) -> list[str] | None:
     return [*words, ""] if token.get("OP") == "?" else words
 
 
-def expand(pattern: Any, nlp: Language) -> list[str] | None:
+def expand(pattern: Any) -> list[str] | None:
     """The phrases a token pattern matches, or ``None`` when it is not a simple pattern.
 
     A word the tokenizer splits (``end-feel`` -> ``end - feel``) is matched as
