@@ -40,10 +40,13 @@ def joint_contracture_evidence(facts: NoteFacts) -> Iterator[Hit]:
     items = sorted([*joint, *facts.affirmed("arthrogenic")], key=lambda i: i["start"])
     if not items:
         return
-    named = ", ".join(dict.fromkeys(f"'{i['text']}'" for i in items))
+    seen: dict[str, str] = {}
+    for item in items:  # each distinct piece of evidence once, in text order
+        seen.setdefault(item["text"].lower(), f"'{item['text']}'")
+    named = ", ".join(seen.values())
     first = items[0]
     yield Hit(first["start"], first["end"],
-              f"{named} point{'s' if len(items) == 1 else ''} to a joint (arthrogenic) restriction; "
+              f"{named} point{'s' if len(seen) == 1 else ''} to a joint (arthrogenic) restriction; "
               "consider M24.5- (contracture of joint), which M62.4- excludes.", "M24.5-")
 
 
