@@ -112,6 +112,17 @@ def cli(debug: bool) -> None:
         os.environ["NOTELINT_DEBUG"] = "1"
 
 
+def _write_whole(out: Any, line: str) -> None:
+    """Write and flush one output line with SIGINT and SIGTERM held back, so that an
+    interrupt lands between lines and never leaves a partial one."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        out.write(line)
+        out.flush()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
@@ -204,8 +215,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
         html.write(results, texts if texts is not None else {}, out)
     elif fmt == "jsonl":
         for result in results:
-            out.write(output.json_line(result))
-            out.flush()
+            _write_whole(out, output.json_line(result))
     else:
         report = output.TextReport(out, statistics)
         for result in results:
@@ -243,8 +253,7 @@ def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: 
     else:
         for result in counted(results):
             if fmt == "jsonl":
-                out.write(output.json_line(result))
-                out.flush()
+                _write_whole(out, output.json_line(result))
             else:
                 output.evidence_table(result, out)
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)

@@ -8,6 +8,7 @@ are in flight, so a 10,000-note batch never sits in memory whole.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -26,6 +27,9 @@ def _init_worker(config: Config, codes: list[str]) -> None:
     global _worker
     from notelint.pipeline import default_pipeline
 
+    # the parent handles interrupts and ends the pool; a worker must not print a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = Linter(default_pipeline(), config, codes)
 
 
