@@ -27,8 +27,8 @@ Result = dict[str, Any]
 # an ICD-10-CM code written in the note, with its dot: "M62.451", "I69.351"
 _NOTE_CODE = re.compile(r"(?<![A-Za-z0-9.])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
 # a three-character code without a dot counts only in parentheses: "(G35)"
-_NEWLINE = re.compile("\n")
 _NOTE_CATEGORY = re.compile(r"\(([A-TV-Z][0-9][0-9])\)")
+_NEWLINE = re.compile("\n")
 
 
 def codes_in_text(text: str) -> dict[str, tuple[int, int]]:
