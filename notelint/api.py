@@ -104,8 +104,8 @@ def lint_many(items: Iterable[str | Mapping[str, Any]], jobs: int = 1,
 
     def notes() -> Iterator[Any]:
         for number, item in enumerate(items, start=1):
-            record = {"id": str(number), "text": item} if isinstance(item, str) else item
-            if isinstance(record, Mapping):
+            record = {"text": item} if isinstance(item, str) else item
+            if isinstance(record, Mapping):  # an item without an id is named by its number
                 record = {"id": str(number), **record}
             yield from_record(record, f"item {number}", seen)
 

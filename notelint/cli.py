@@ -196,8 +196,9 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
             failing += sum(SEVERITY_ORDER[f["severity"]] >= threshold for f in result["findings"])
             yield result
 
-    texts: dict[str, str] | None = {} if fmt == "html" else None
-    results = tally(_results(paths, conf, codes, encoding, max_chars, jobs, texts))
+    texts: dict[str, str] = {}  # filled as notes are read, for the HTML report only
+    results = tally(_results(paths, conf, codes, encoding, max_chars, jobs,
+                             texts if fmt == "html" else None))
     if not quiet and sys.stderr.isatty():
         from notelint.progress import progress
 
@@ -212,7 +213,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
     elif fmt == "html":
         from notelint import html
 
-        html.write(results, texts if texts is not None else {}, out)
+        html.write(results, texts, out)
     elif fmt == "jsonl":
         for result in results:
             _write_whole(out, output.json_line(result))

@@ -122,20 +122,22 @@ class Linter:
         pending: list[Note] = []
 
         def flush() -> Iterator[Result]:
+            readable = [n for n in pending if n.error is None]
             try:
-                docs = list(self.nlp.pipe((same_length(n.text) for n in pending),
+                docs = list(self.nlp.pipe((same_length(n.text) for n in readable),
                                           batch_size=batch_size))
             except Exception:
-                docs = [self._safe_doc(n) for n in pending]
-            for note, doc in zip(pending, docs, strict=True):
+                docs = [self._safe_doc(n) for n in readable]
+            processed = iter(docs)
+            for note in pending:
+                if note.error is not None:
+                    yield error_result(note.source, note.error)
+                    continue
+                doc = next(processed)
                 yield doc if isinstance(doc, dict) else self._safe_result(note, doc)
             pending.clear()
 
         for note in notes:
-            if note.error is not None:
-                yield from flush()
-                yield error_result(note.source, note.error)
-                continue
             pending.append(note)
             if len(pending) >= batch_size:
                 yield from flush()

@@ -7,7 +7,7 @@ the linter turns them into findings with the rule's code, name and severity.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from notelint.suggest import Evidence, Site
@@ -36,7 +36,6 @@ class NoteFacts:
     suggested: list[str]
     sites: list[Site]
     bilateral: str = "right-left"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def claimed_m624(self) -> list[str]:
