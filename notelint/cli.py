@@ -1,4 +1,4 @@
-"""The ``notelint`` command line: check, extract, rule, rules.
+"""The ``notelint`` command line: check, extract, rule, rules, serve.
 
 The CLI parses arguments and formats results; everything else lives in the
 library. Exit status: 0 clean, 1 findings at or above the failing severity,
@@ -18,6 +18,7 @@ import click
 
 from notelint import __version__
 from notelint.errors import NotelintError
+from notelint.serve import serve
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -177,7 +178,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
           severity: str | None, exit_zero: bool, statistics: bool, quiet: bool,
           config_file: str | None,
           bilateral: str | None) -> None:
-    """Lint notes (.txt files, folders, - for stdin, .jsonl) against the M62.4- rules."""
+    """Lint notes (.txt files, folders, - for stdin, .jsonl, FHIR .json) against the M62.4- rules."""
     from notelint import output
     from notelint.rules import SEVERITY_ORDER
 
@@ -281,6 +282,8 @@ def rules_cmd() -> None:
     for spec in RULES.values():
         click.echo(f"{spec.code}  {spec.name:<28} {spec.severity:<8} {spec.summary}")
 
+
+cli.add_command(serve)
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,4 @@
-"""Read notes from the inputs of OUTPUT.md: .txt files, folders, ``-`` and JSON Lines.
+"""Read notes from the inputs of OUTPUT.md: .txt files, folders, ``-``, JSON Lines and FHIR ``.json``.
 
 Every input yields :class:`Note` records in order. An input that cannot be read
 yields a note whose ``error`` is set (and no text): nothing is dropped
@@ -74,8 +74,10 @@ def _read_file(path: Path, source: str, encoding: str | None, max_chars: int) ->
     return decode(source, data, encoding, max_chars)
 
 
-def _jsonl(lines: Iterable[bytes], source: str, encoding: str | None,
-           max_chars: int) -> Iterator[Note]:
+def jsonl(lines: Iterable[bytes], source: str, encoding: str | None,
+          max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Note]:
+    """The notes of JSON Lines, one per line; a bad line gives an error note named
+    ``source:line``."""
     seen: set[str] = set()
     for number, raw in enumerate(lines, start=1):
         where = f"{source}:{number}"
@@ -100,7 +102,8 @@ def from_record(record: Any, where: str, seen: set[str],
     if not isinstance(record, dict):
         return _failed(where, errors.BAD_RECORD, f"{where}: a record must be a JSON object")
     note_id = record.get("id")
-    label = str(note_id) if isinstance(note_id, (str, int)) and str(note_id) else where
+    named = isinstance(note_id, (str, int)) and not isinstance(note_id, bool) and str(note_id)
+    label = str(note_id) if named else where
     text = record.get("text")
     codes = record.get("codes") or []
     if "text" not in record:
@@ -139,6 +142,31 @@ def read(paths: Iterable[str], encoding: str | None = None,
                 yield _failed(given, errors.UNREADABLE, f"{given}: cannot read ({exc.strerror})")
                 continue
             with handle:
-                yield from _jsonl(handle, given, encoding, max_chars)
+                yield from jsonl(handle, given, encoding, max_chars)
+        elif path.suffix.lower() == ".json":
+            yield from _fhir_file(path, given, max_chars)
         else:
             yield _read_file(path, given, encoding, max_chars)
+
+
+def _fhir_file(path: Path, given: str, max_chars: int) -> Iterator[Note]:
+    """The notes of a FHIR DocumentReference or Bundle saved as ``.json``."""
+    from notelint import fhir
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        yield _failed(given, errors.MISSING, f"{given}: no such file or folder")
+        return
+    except OSError as exc:
+        yield _failed(given, errors.UNREADABLE, f"{given}: cannot read ({exc.strerror})")
+        return
+    try:
+        resource = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        yield _failed(given, errors.BAD_JSON, f"{given}: not a JSON document")
+        return
+    try:
+        yield from fhir.notes(resource, where=given, max_chars=max_chars)
+    except fhir.FhirError as exc:
+        yield _failed(given, errors.INVALID_FHIR, f"{given}: not a valid FHIR resource: {exc}")

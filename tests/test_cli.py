@@ -205,3 +205,38 @@ def test_cli_progress_draws_only_on_a_terminal(monkeypatch):
     assert list(module.progress(items, stream)) == items
     drawn = stream.getvalue()
     assert "notelint: 3 notes" in drawn and drawn.endswith("\r\033[K")
+
+
+def _document(doc_id: str, text: str) -> dict:
+    import base64
+
+    return {"resourceType": "DocumentReference", "id": doc_id, "status": "current",
+            "content": [{"attachment": {"contentType": "text/plain; charset=utf-8",
+                                        "data": base64.b64encode(text.encode()).decode()}}]}
+
+
+def test_cli_fhir_json_input_equals_the_text_note(notes, tmp_path):
+    (tmp_path / "doc.json").write_text(json.dumps(_document("enc-42", LESS_SPECIFIC)))
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _document("b1", GOOD)}, {"resource": {"resourceType": "Patient"}},
+        {"resource": _document("b2", NORMAL)}]}
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle))
+    fhir = json.loads(run("check", str(tmp_path / "doc.json"), str(tmp_path / "bundle.json"),
+                          "--format", "json").stdout)["results"]
+    text = json.loads(run("check", str(notes / "vague.txt"), str(notes / "good.txt"),
+                          str(notes / "normal.txt"), "--format", "json").stdout)["results"]
+    assert [r["source"] for r in fhir] == ["enc-42", "b1", "b2"]
+    assert [{**r, "source": None} for r in fhir] == [{**r, "source": None} for r in text]
+
+
+def test_cli_invalid_fhir_json_is_one_line_exit_2(tmp_path):
+    resource = _document("x", GOOD)
+    resource["content"][0]["attachment"]["data"] = ["Right hamstring"]
+    (tmp_path / "bad.json").write_text(json.dumps(resource))
+    (tmp_path / "broken.json").write_text('{"resourceType": "Document')
+    result = run("check", str(tmp_path / "bad.json"), str(tmp_path / "broken.json"), "--format", "jsonl")
+    assert result.exit_code == 2
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["error"]["kind"] for r in rows] == ["invalid-fhir", "bad-json"]
+    assert "DocumentReference.content[0].attachment.data" in rows[0]["error"]["message"]
+    assert "hamstring" not in result.stdout + result.stderr

@@ -1,0 +1,86 @@
+"""``notelint serve``: run the HTTP service (:mod:`notelint.service`) under uvicorn.
+
+It binds to loopback unless ``--allow-remote`` is given: notes are patient
+records, and a service that lints them belongs behind the caller's own TLS
+proxy and access control, not on an open port.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from typing import Any
+
+import click
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "notelint": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback name or address."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes; each loads the pipeline once.")
+@click.option("--allow-remote", is_flag=True, help="Allow binding to a non-loopback address.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file (default: pyproject.toml [tool.notelint] or notelint.toml).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Largest request body of one note (/v1/lint, FHIR); larger is 413.")
+@click.option("--max-batch-bytes", type=click.IntRange(min=1), default=64_000_000, show_default=True,
+              help="Largest /v1/lint/batch body; larger is 413.")
+@click.option("--max-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Largest note, in characters, that is linted.")
+@click.option("--no-access-log", is_flag=True, help="No access-log lines on stderr.")
+def serve(host: str, port: int, workers: int, allow_remote: bool, config_file: str | None,
+          max_bytes: int, max_batch_bytes: int, max_chars: int, no_access_log: bool) -> None:
+    """Serve the linter over HTTP (POST /v1/lint, /v1/lint/batch, /v1/fhir/DocumentReference)."""
+    if not is_loopback(host) and not allow_remote:
+        raise click.BadParameter(f"{host} is not a loopback address; notes are patient records: "
+                                 "pass --allow-remote to serve beyond this machine", param_hint="--host")
+    try:
+        import uvicorn
+
+        from notelint.service import SETTINGS_ENV, Settings
+    except ImportError:
+        click.echo('notelint: error: the service needs its extra: pip install "notelint[serve]"',
+                   err=True)
+        sys.exit(2)
+    from pathlib import Path
+
+    from notelint import config
+    from notelint.errors import NotelintError
+
+    try:  # a bad file is a usage error here, not a worker that fails to load
+        config.load_file(Path(config_file)) if config_file else config.discover()
+    except NotelintError as exc:
+        click.echo(f"notelint: error: {exc}", err=True)
+        sys.exit(2)
+    settings = Settings(config_file, max_bytes, max_batch_bytes, max_chars)
+    os.environ[SETTINGS_ENV] = settings.to_env()
+    log_config = {**LOG_CONFIG, "loggers": {
+        **LOG_CONFIG["loggers"],
+        "notelint.access": {"handlers": [] if no_access_log else ["stderr"], "level": "INFO",
+                            "propagate": False}}}
+    uvicorn.run("notelint.service:app_from_env", factory=True, host=host, port=port,
+                workers=workers, access_log=False, log_config=log_config, server_header=False)

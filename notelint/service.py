@@ -1,0 +1,395 @@
+"""The HTTP service of ``notelint serve``: the Python API over FastAPI.
+
+Endpoints (JSON in and out; results are the result objects of OUTPUT.md):
+
+- ``POST /v1/lint``: ``{"text", "codes", "id"}`` -> one result;
+- ``POST /v1/lint/batch``: JSON Lines in, JSON Lines out, streamed as linted;
+- ``POST /v1/fhir/DocumentReference``: a DocumentReference -> one result, or a
+  Bundle -> ``{"notelint_version", "results"}``; claimed codes from ``?codes=``;
+- ``GET /v1/rules``, ``GET /healthz``, ``GET /openapi.json``.
+
+Each worker process loads the pipeline once, on a single lint thread started
+with the app: requests queue behind the load, and ``/healthz`` answers 503
+until it is done. Error bodies are ``{"error": {"kind", "message"}}`` and never
+quote note text; the access log has method, path, status, latency and note
+length only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field, StrictInt, StrictStr, StringConstraints
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from notelint import __version__, errors
+from notelint.fhir import REQUIRED_CODES
+from notelint.inputs import DEFAULT_MAX_CHARS, Note, from_record, jsonl
+
+SETTINGS_ENV = "NOTELINT_SERVE_SETTINGS"
+BATCH_CHUNK = 16
+access_log = logging.getLogger("notelint.access")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``notelint serve`` passes to each worker (as JSON in ``NOTELINT_SERVE_SETTINGS``)."""
+
+    config_file: str | None = None
+    max_bytes: int = 1_000_000
+    max_batch_bytes: int = 64_000_000
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(**json.loads(os.environ.get(SETTINGS_ENV, "{}")))
+
+
+# --- the OpenAPI models: what integrators see in /openapi.json -------------------------------
+
+class LintRequest(BaseModel):
+    """One note: its text, the codes claimed for it and an optional id (the result's source)."""
+
+    text: StrictStr
+    codes: list[StrictStr] = Field(default_factory=list)
+    id: StrictStr | StrictInt | None = None
+
+
+# the shape of an ICD-10-CM code, as --code takes it: "M62.451", "m62451", "G35"
+CodeText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})?$")]
+
+
+class ErrorDetail(BaseModel):
+    kind: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx body; the message never quotes note text."""
+
+    error: ErrorDetail
+
+
+class FindingModel(BaseModel):
+    rule: str
+    name: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    start: int
+    end: int
+    line: int
+    column: int
+    suggestion: str | None
+
+
+class ResultModel(BaseModel):
+    """The result object of OUTPUT.md."""
+
+    source: str
+    applicable: bool
+    claimed_codes: list[str]
+    suggested_codes: list[str]
+    findings: list[FindingModel]
+    evidence: dict[str, list[dict[str, Any]]]
+    error: ErrorDetail | None
+
+
+class ResultsModel(BaseModel):
+    """The JSON document of OUTPUT.md (a FHIR Bundle's results)."""
+
+    notelint_version: str
+    results: list[ResultModel]
+
+
+class RuleModel(BaseModel):
+    code: str
+    name: str
+    severity: str
+    summary: str
+    why: str
+    example: str
+    fix: str
+    reference: str
+    needs_claim: bool
+
+
+class Health(BaseModel):
+    status: Literal["ok", "loading", "failed"]
+    version: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+def _error(status: int, kind: str, message: str,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"kind": kind, "message": message}}, status_code=status,
+                        headers=headers)
+
+
+# What /openapi.json says of a FHIR body: the part of R4 DocumentReference and Bundle that
+# notelint reads (fhir.resources validates the whole resource; other elements are allowed).
+_FHIR_CODE = {"type": "string", "pattern": r"^[^\s]+( [^\s]+)*$"}
+_ATTACHMENT = {"type": "object", "additionalProperties": False, "properties": {
+    "contentType": {**_FHIR_CODE, "examples": ["text/plain; charset=utf-8"]},
+    "data": {"type": "string", "contentEncoding": "base64",
+             "pattern": "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"}}}
+_DOCUMENT = {
+    "type": "object", "required": ["resourceType", "status", "content"],
+    "additionalProperties": False,
+    "properties": {
+        "resourceType": {"const": "DocumentReference"},
+        "id": {"type": "string", "pattern": r"^[A-Za-z0-9\-.]{1,64}$"},
+        "status": {"enum": list(REQUIRED_CODES["DocumentReference", "status"])},
+        "content": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["attachment"], "additionalProperties": False,
+            "properties": {"attachment": _ATTACHMENT}}}}}
+_BUNDLE = {
+    "type": "object", "required": ["resourceType", "type", "entry"], "additionalProperties": False,
+    "properties": {
+        "resourceType": {"const": "Bundle"},
+        "type": {"enum": list(REQUIRED_CODES["Bundle", "type"])},
+        "entry": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["resource"], "additionalProperties": False,
+            "properties": {"resource": _DOCUMENT}}}}}
+
+
+# --- the lint thread ------------------------------------------------------------------------
+
+class LintThread:
+    """One thread per worker that loads the pipeline, then lints; requests queue on it."""
+
+    def __init__(self, settings: Settings, load: Callable[[], Any] | None = None) -> None:
+        self.settings = settings
+        self.status = "loading"
+        self._load = load or self._default_load
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="notelint-lint")
+        self._linter: Any = None
+        self._loading = self._executor.submit(self._start)
+
+    def _default_load(self) -> Any:
+        from pathlib import Path
+
+        from notelint import config
+        from notelint.linter import Linter
+        from notelint.pipeline import default_pipeline
+
+        conf = (config.load_file(Path(self.settings.config_file)) if self.settings.config_file
+                else config.discover())
+        nlp = default_pipeline()
+        nlp.max_length = max(nlp.max_length, self.settings.max_chars + 1)
+        return Linter(nlp, conf)
+
+    def _start(self) -> None:
+        try:
+            self._linter = self._load()
+        except Exception as exc:
+            self.status = "failed"
+            logging.getLogger("notelint").error("pipeline failed to load (%s)",
+                                                exc.__class__.__name__)
+            return
+        self.status = "ok"
+
+    async def lint(self, notes: list[Note]) -> list[dict[str, Any]]:
+        """Results of ``notes`` in order, linted on the lint thread."""
+        loop = asyncio.get_running_loop()
+        await asyncio.wrap_future(self._loading)
+        if self._linter is None:
+            raise HTTPException(503, "the pipeline failed to load")
+        return await loop.run_in_executor(self._executor, lambda: list(self._linter.lint(notes)))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+# --- middleware: body limits, access log, no tracebacks ---------------------------------------
+
+class Guard:
+    """Outermost ASGI middleware: 413 over the body limit, one access-log line per request
+    (method, path, status, latency, note length), and a bare 500 for an unexpected error,
+    never a traceback that could quote a note."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    def _limit(self, path: str) -> int:
+        return self.settings.max_batch_bytes if path == "/v1/lint/batch" else self.settings.max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        state = scope.setdefault("state", {})
+        status = {"code": 500, "sent": False}
+        limit = self._limit(scope["path"])
+
+        async def watched_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status["code"], status["sent"] = message["status"], True
+            await send(message)
+
+        received = 0
+
+        async def limited_receive() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, f"request body over the limit of {limit:,} bytes")
+            return message
+
+        try:
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                response = _error(413, "too-large", f"request body over the limit of {limit:,} bytes")
+                await response(scope, receive, watched_send)
+            else:
+                await self.app(scope, limited_receive, watched_send)
+        except Exception as exc:
+            logging.getLogger("notelint").error("internal error (%s) on %s %s",
+                                                exc.__class__.__name__, scope["method"], scope["path"])
+            if not status["sent"]:
+                response = _error(500, errors.INTERNAL, f"internal error ({exc.__class__.__name__})")
+                await response(scope, receive, watched_send)
+        finally:
+            access_log.info("%s %s %d %.1fms chars=%d", scope["method"], scope["path"], status["code"],
+                            (time.perf_counter() - started) * 1000, state.get("note_chars", 0))
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+def _field(location: Iterable[Any]) -> str:
+    parts = [str(p) for p in location]
+    return ".".join(parts[1:] if parts[:1] == ["body"] else parts) or "body"
+
+
+def create_app(settings: Settings | None = None, load: Callable[[], Any] | None = None) -> FastAPI:
+    """The service's app. ``load`` builds the linter (default: the packaged pipeline and
+    the discovered configuration); it runs on the lint thread after start-up."""
+    settings = settings or Settings()
+    worker: dict[str, LintThread] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker["lint"] = LintThread(settings, load)
+        yield
+        worker["lint"].close()
+
+    app = FastAPI(title="notelint", version=__version__, lifespan=lifespan,
+                  description="Documentation-gap linter for ICD-10-CM M62.4- (contracture of muscle).",
+                  docs_url=None, redoc_url=None)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return _error(400, "malformed-json", "the body is not valid JSON")
+        first = problems[0]
+        return _error(422, "invalid-request", f"{_field(first.get('loc', ()))}: {first.get('msg')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kinds = {413: "too-large", 400: "malformed-json", 404: "not-found", 405: "method-not-allowed",
+                 503: "unavailable"}
+        return _error(exc.status_code, kinds.get(exc.status_code, "http-error"), str(exc.detail),
+                      headers=exc.headers)
+
+    async def run(request: Request, notes: list[Note]) -> list[dict[str, Any]]:
+        request.state.note_chars = getattr(request.state, "note_chars", 0) + sum(
+            len(n.text) for n in notes)
+        return await worker["lint"].lint(notes)
+
+    @app.post("/v1/lint", response_model=ResultModel, responses=_errors(400, 413, 422, 503))
+    async def lint(body: LintRequest, request: Request) -> JSONResponse:
+        """Lint one note."""
+        record = body.model_dump(exclude_none=True)
+        (result,) = await run(request, [from_record(record, "request", set(), settings.max_chars)])
+        return JSONResponse(result)
+
+    @app.post("/v1/lint/batch", responses={
+        200: {"description": "One result per input line, as JSON Lines, in input order.",
+              "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+        **_errors(413, 422, 503)},
+        openapi_extra={"requestBody": {"required": True, "content": {"application/x-ndjson": {
+            "schema": {"type": "array", "minItems": 1,
+                       "items": {"$ref": "#/components/schemas/LintRequest"}}}}}})
+    async def lint_batch(request: Request) -> Response:
+        """Lint JSON Lines (``{"id", "text", "codes"}`` per line); a bad line gives an error
+        result. The body is read whole (up to the batch limit), the results are streamed."""
+        body = await request.body()
+        if not body.strip():
+            return _error(422, "invalid-request", "body: no JSON Lines")
+        notes = list(jsonl(io.BytesIO(body), "batch", None, settings.max_chars))
+        del body
+
+        async def results() -> AsyncIterator[bytes]:
+            for i in range(0, len(notes), BATCH_CHUNK):
+                for result in await run(request, notes[i:i + BATCH_CHUNK]):
+                    yield (json.dumps(result, ensure_ascii=False) + "\n").encode()
+
+        return StreamingResponse(results(), media_type="application/x-ndjson")
+
+    @app.post("/v1/fhir/DocumentReference",
+              response_model=ResultModel | ResultsModel, responses=_errors(400, 413, 422, 503),
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"oneOf": [_DOCUMENT, _BUNDLE]}}}}})
+    async def lint_fhir(request: Request,
+                        codes: Annotated[list[CodeText], Query(default_factory=list,
+                                                               description="Claimed codes.")]
+                        ) -> JSONResponse:
+        """Lint the text/plain note of a FHIR R4 DocumentReference, or of each one in a Bundle."""
+        from notelint import fhir
+
+        try:
+            resource = json.loads(await request.body())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return _error(400, "malformed-json", "the body is not valid JSON")
+        try:
+            notes = fhir.notes(resource, codes, max_chars=settings.max_chars)
+        except fhir.FhirError as exc:
+            return _error(422, errors.INVALID_FHIR, str(exc))
+        results = await run(request, notes)
+        if resource.get("resourceType") == "DocumentReference":
+            return JSONResponse(results[0])
+        return JSONResponse({"notelint_version": __version__, "results": results})
+
+    @app.get("/v1/rules", response_model=list[RuleModel])
+    async def rules() -> list[dict[str, Any]]:
+        """The rule catalogue with each rule's documentation."""
+        from notelint.rules import RULES
+
+        return [{name: getattr(r, name) for name in RuleModel.model_fields} for r in RULES.values()]
+
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+    async def healthz() -> JSONResponse:
+        """200 once this worker's pipeline is loaded, 503 before (or if it failed)."""
+        status = worker["lint"].status
+        return JSONResponse({"status": status, "version": __version__},
+                            status_code=200 if status == "ok" else 503)
+
+    app.add_middleware(Guard, settings=settings)
+    return app
+
+
+def app_from_env() -> Any:
+    """The app of one ``notelint serve`` worker (uvicorn's factory)."""
+    return create_app(Settings.from_env())
