@@ -126,8 +126,12 @@ class PatternMatcher:
 
         if self.rules is None:
             self.rules = self._packaged_rules()
+        from notelint.matching import PhraseFirstMatcher
+
         matcher = TargetMatcher(self.nlp, name=self.name, result_type="group",
                                 span_group_name=self.name)
+        # medspaCy's own matcher, but exact-token patterns run as ORTH phrases (notelint.matching)
+        matcher._TargetMatcher__matcher = PhraseFirstMatcher(self.nlp, name=self.name)
         matcher.add(target_rules(self.rules))
         self._matcher = matcher
 
@@ -157,11 +161,11 @@ class PatternContext:
 
     def _build(self) -> None:
         quiet_medspacy_import()
-        from medspacy.context import ConText
+        from notelint.context import SentenceScopedConText
 
         if self.rules is None:
             self.rules = load_lexicon().context_rules
-        context = ConText(self.nlp, name=self.name, rules=None, input_span_type="group",
+        context = SentenceScopedConText(self.nlp, name=self.name, rules=None, input_span_type="group",
                           span_group_name=self.span_group)
         context.add(context_rules(context.DEFAULT_RULES_FILEPATH, self.rules))
         self._context = context
@@ -202,6 +206,6 @@ def make_context(nlp: Language, name: str, span_group: str) -> PatternContext:
 def make_abbreviations(nlp: Language, name: str) -> Any:
     """scispaCy's AbbreviationDetector (Schwartz & Hearst, 2003), under a notelint name so
     that a saved pipeline finds its factory through notelint's entry points."""
-    from scispacy.abbreviation import AbbreviationDetector
+    from notelint.abbreviations import ParenthesisAbbreviationDetector
 
-    return AbbreviationDetector(nlp, name=name)
+    return ParenthesisAbbreviationDetector(nlp, name=name)

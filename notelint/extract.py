@@ -12,6 +12,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from notelint.doctext import doc_text
 from notelint.pipeline import ANATOMY, CONCEPTS
 
 Item = dict[str, Any]
@@ -239,8 +240,8 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     ``text`` is the original note when ``doc`` was made from its normalized copy
     (:mod:`notelint.normalize`); every item's ``text`` is sliced from it.
     """
-    text = doc.text if text is None else text
-    if len(text) != len(doc.text):
+    text = doc_text(doc) if text is None else text
+    if len(text) != len(doc_text(doc)):
         raise ValueError("the original text and the processed text differ in length")
     mentions = _Mentions(doc, text)
     muscle_items = {m.start_char: _muscle_item(m, mentions) for m in mentions.muscles}

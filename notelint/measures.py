@@ -18,7 +18,9 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from notelint.doctext import doc_text
 from notelint.lexicon import MEASURE_FILES, Lexicon, Rule, load_file, load_lexicon
+from notelint.regexscan import AnchoredRegex, letter_runs
 
 MEASURES_FILE = "measures.jsonl"
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
@@ -66,7 +68,7 @@ class MeasureExtractor:
     """Finds ROM degree values and strength grades in a text."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self.rom_rules = [(r, re.compile(r.pattern)) for r in lexicon.of("ROM")]
+        self.rom_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("ROM")]
         self.numbers: dict[str, int] = {}
         for rule in lexicon.of("ROM_NUMBER"):
             self.numbers.update(rule.metadata["numbers"])
@@ -79,7 +81,7 @@ class MeasureExtractor:
         )
         self.rom_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                             for r in lexicon.of("ROM_EXCLUDE")]
-        self.strength_rules = [(r, re.compile(r.pattern)) for r in lexicon.of("STRENGTH")]
+        self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
         self.strength_context = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                                  for r in lexicon.of("STRENGTH_CONTEXT")]
         self.strength_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
@@ -122,16 +124,17 @@ class MeasureExtractor:
             return following.group(), start
         return None, start
 
-    def rom(self, text: str) -> list[Measure]:
-        """Every ROM degree value of ``text``."""
+    def rom(self, text: str, runs: list[int] | None = None) -> list[Measure]:
+        """Every ROM degree value of ``text`` (``runs``: :func:`letter_runs` of it, if known)."""
+        runs = letter_runs(text) if runs is None else runs
         candidates = []
         for _rule, regex in self.rom_rules:
-            for match in regex.finditer(text):
+            for match in regex.finditer(text, runs):
                 value = self._degrees(match)
                 if value is None:
                     continue
                 value_start = next(match.start(g) for g in ("neg", "deg", "word", "zero")
-                                   if g in regex.groupindex and match.start(g) >= 0)
+                                   if g in match.re.groupindex and match.start(g) >= 0)
                 candidates.append((match.start(), match.end(), (value, value_start)))
         found: list[Measure] = []
         floor = 0
@@ -162,11 +165,12 @@ class MeasureExtractor:
         sign = {"plus": "+", "minus": "-"}.get(sign, sign)
         return f"{digit}{sign}/5"
 
-    def strength(self, text: str) -> list[Measure]:
+    def strength(self, text: str, runs: list[int] | None = None) -> list[Measure]:
         """Every manual-muscle-test grade of ``text`` (two for a right/left pair)."""
+        runs = letter_runs(text) if runs is None else runs
         candidates = []
         for rule, regex in self.strength_rules:
-            for match in regex.finditer(text):
+            for match in regex.finditer(text, runs):
                 if not self._strength_context_ok(text, match.start(), rule):
                     continue
                 grades = [self._grade(match.group("g"), match.groupdict().get("m"))]
@@ -204,8 +208,10 @@ class MeasureComponent:
         return self._extractor
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.notelint_rom = self.extractor.rom(doc.text)
-        doc._.notelint_strength = self.extractor.strength(doc.text)
+        text = doc_text(doc)
+        runs = letter_runs(text)
+        doc._.notelint_rom = self.extractor.rom(text, runs)
+        doc._.notelint_strength = self.extractor.strength(text, runs)
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

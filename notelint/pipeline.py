@@ -28,7 +28,9 @@ from pathlib import Path
 import spacy
 from spacy.lang.en import English
 from spacy.language import Language
+from spacy.tokens import Doc
 
+from notelint.doctext import KEY as DOC_TEXT
 from notelint.lexicon import Lexicon
 
 ANATOMY = "notelint_anatomy"
@@ -55,6 +57,12 @@ class ClinicalEnglish(English):
 
     lang = "en_clinical"
     Defaults = ClinicalEnglishDefaults
+
+    def make_doc(self, text: str) -> Doc:
+        """Tokenize ``text``, keeping it for :func:`notelint.doctext.doc_text`."""
+        doc = super().make_doc(text)
+        doc.user_data[DOC_TEXT] = text
+        return doc
 
 
 def _register() -> None:

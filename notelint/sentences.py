@@ -19,6 +19,7 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from notelint.doctext import doc_text
 from notelint.lexicon import load_lexicon
 
 # An all-capitals header anywhere ("PLAN:", ",PHYSICAL EXAMINATION:,") or a short
@@ -75,12 +76,12 @@ class ClinicalSentencizer:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        starts = sentence_starts(doc.text, self.no_break_after)
+        starts = sentence_starts(doc_text(doc), self.no_break_after)
         token_starts = doc.to_array([IDX])
         values = numpy.full(len(doc), -1, dtype="int32")  # -1: not a sentence start
         values[0] = 1
-        for start in starts:
-            values[min(int(numpy.searchsorted(token_starts, start)), len(doc) - 1)] = 1
+        tokens = numpy.searchsorted(token_starts, numpy.asarray(starts, dtype=token_starts.dtype))
+        values[numpy.minimum(tokens, len(doc) - 1)] = 1
         # keep every other annotation, replace only SENT_START
         return doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))
 

@@ -239,10 +239,10 @@ def test_reliability_pipeline_failure_on_one_note_spares_the_batch(nlp, tmp_path
     extractor = nlp.get_pipe("notelint_measures").extractor
     real = extractor.rom
 
-    def fragile(text):
+    def fragile(text, runs=None):
         if "Quuxworth" in text:
             raise RuntimeError(f"cannot parse {text[:40]}")
-        return real(text)
+        return real(text, runs)
 
     monkeypatch.setattr(extractor, "rom", fragile)
     (tmp_path / "a.txt").write_text(NOTE, encoding="utf-8")

@@ -1,0 +1,151 @@
+"""Faster ``finditer`` for the measurement regexes, with exactly the same matches.
+
+Python's ``re`` tries a pattern at every position of the text unless it starts
+with a literal or a character class; the ROM and strength patterns start with
+a lookbehind or ``\\b``, so each one walks the whole note. :class:`AnchoredRegex`
+works out from the parsed pattern the characters a match can start with, finds
+only those positions (one C-speed scan), and calls ``match`` there, in order,
+resuming after each match as ``finditer`` does. A pattern that starts with
+``\\b`` and a letter is tried only at the start of runs of letters. A pattern
+whose first characters cannot be worked out keeps the plain ``finditer``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from re import _casefix as casefix  # type: ignore[attr-defined]
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as parser  # type: ignore[attr-defined]
+from typing import Any
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_MAX_SET = 512  # wider first-character sets (\d is all Unicode digits) become "any digit or ..."
+
+
+class _Unknown(Exception):
+    """A construct the first-character analysis does not handle."""
+
+
+def _cased(chars: set[str], flags: int) -> set[str]:
+    """``chars`` and, case-insensitively, every character ``re`` folds to them (the long s for s)."""
+    if not flags & re.IGNORECASE:
+        return chars
+    out = {c for ch in chars for c in (ch.lower(), ch.upper(), ch) if len(c) == 1}
+    for ch in list(out):
+        out.update(chr(extra) for extra in casefix._EXTRA_CASES.get(ord(ch), ()))
+    return out
+
+
+def _class(items: list[tuple[Any, Any]], flags: int) -> tuple[set[str], bool]:
+    """Characters of a ``[...]`` class, and whether it holds every digit (``\\d``)."""
+    chars: set[str] = set()
+    digits = False
+    for op, value in items:
+        if op is sre.LITERAL:
+            chars.add(chr(value))
+        elif op is sre.RANGE and value[1] - value[0] < _MAX_SET:
+            chars.update(chr(c) for c in range(value[0], value[1] + 1))
+        elif op is sre.CATEGORY and value is sre.CATEGORY_DIGIT:
+            digits = True
+        else:
+            raise _Unknown(op)
+    return _cased(chars, flags), digits
+
+
+def _first(items: Any, flags: int) -> tuple[set[str], bool, bool]:
+    """(first characters, every digit too, can match empty) of a parsed sequence."""
+    chars: set[str] = set()
+    digits = False
+    for op, value in items:
+        sub, sub_digits, nullable = _op(op, value, flags)
+        chars |= sub
+        digits |= sub_digits
+        if not nullable:
+            return chars, digits, False
+    return chars, digits, True
+
+
+def _op(op: Any, value: Any, flags: int) -> tuple[set[str], bool, bool]:
+    if op is sre.LITERAL:
+        return _cased({chr(value)}, flags), False, False
+    if op is sre.IN:
+        chars, digits = _class(value, flags)
+        return chars, digits, False
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return set(), False, True  # zero width: the next item starts the match
+    if op is sre.SUBPATTERN:
+        _group, add, remove, items = value
+        return _first(items, (flags | add) & ~remove)
+    if op is sre.BRANCH:
+        chars, digits, nullable = set(), False, False
+        for alternative in value[1]:
+            sub, sub_digits, sub_nullable = _first(alternative, flags)
+            chars |= sub
+            digits |= sub_digits
+            nullable |= sub_nullable
+        return chars, digits, nullable
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        low, _high, items = value
+        chars, digits, nullable = _first(items, flags)
+        return chars, digits, nullable or low == 0
+    raise _Unknown(op)
+
+
+def _starts_at_word_boundary(items: Any) -> bool:
+    """Whether every match begins with ``\\b`` (through groups and alternatives)."""
+    if not items:
+        return False
+    op, value = items[0]
+    if op is sre.SUBPATTERN:
+        return _starts_at_word_boundary(list(value[3]))
+    if op is sre.BRANCH:
+        return all(_starts_at_word_boundary(list(alternative)) for alternative in value[1])
+    return op is sre.AT and value is sre.AT_BOUNDARY
+
+
+class AnchoredRegex:
+    """A compiled pattern whose ``finditer`` only tries positions a match can start at."""
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.starts: re.Pattern[str] | None = None
+        self.letters: frozenset[str] | None = None
+        try:
+            parsed = parser.parse(regex.pattern, regex.flags)
+            chars, digits, nullable = _first(list(parsed), parsed.state.flags)
+        except (_Unknown, re.error):
+            return
+        if nullable or not (chars or digits):
+            return
+        if _starts_at_word_boundary(list(parsed)) and not digits and all(c.isalpha() for c in chars):
+            self.letters = frozenset(chars)
+            return
+        cls = "".join(re.escape(c) for c in sorted(chars)) + (r"\d" if digits else "")
+        self.starts = re.compile(f"[{cls}]")
+
+    def finditer(self, text: str, runs: list[int] | None = None) -> Iterator[re.Match[str]]:
+        """The matches of ``regex.finditer(text)``. ``runs`` are the starts of the text's
+        letter runs (:func:`letter_runs`), computed once for all patterns of a note."""
+        if self.letters is not None:
+            positions = (p for p in (runs if runs is not None else letter_runs(text))
+                         if text[p] in self.letters)
+        elif self.starts is not None:
+            positions = (m.start() for m in self.starts.finditer(text))
+        else:
+            yield from self.regex.finditer(text)
+            return
+        resume = 0
+        match = self.regex.match
+        for position in positions:
+            if position < resume:
+                continue
+            found = match(text, position)
+            if found is not None:
+                yield found
+                resume = max(found.end(), position + 1)
+
+
+def letter_runs(text: str) -> list[int]:
+    """Start offsets of the runs of letters in ``text``."""
+    return [m.start() for m in _LETTER_RUN.finditer(text)]
