@@ -41,3 +41,13 @@ def test_models_spacy_load_through_entry_points():
     assert data["anatomy"] == ["Right", "hamstring"]
     assert data["negated"] == ["spasm"]
     assert data["rom"] == [95] and data["strength"] == ["4-/5"]
+
+
+def test_models_saved_tokenizer_is_the_language_default():
+    """default_pipeline() makes the tokenizer from ClinicalEnglish's defaults instead of
+    reading models/.../tokenizer: the two must be the same, byte for byte."""
+    from notelint.pipeline import ClinicalEnglish, default_pipeline
+
+    saved = (SHIPPED / "tokenizer").read_bytes()
+    assert ClinicalEnglish().tokenizer.to_bytes(exclude=["vocab"]) == saved
+    assert default_pipeline().tokenizer.to_bytes(exclude=["vocab"]) == saved
