@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 
 from notelint.doctext import doc_text
 from notelint.lexicon import MEASURE_FILES, Lexicon, Rule, load_file, load_lexicon
-from notelint.regexscan import AnchoredRegex, letter_runs
+from notelint.regexscan import AnchoredRegex, letter_runs, word_start_regex
 
 MEASURES_FILE = "measures.jsonl"
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
@@ -82,6 +82,7 @@ class MeasureExtractor:
         self.rom_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                             for r in lexicon.of("ROM_EXCLUDE")]
         self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
+        self.word_starts = word_start_regex(a for _, a in self.rom_rules + self.strength_rules)
         self.strength_context = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                                  for r in lexicon.of("STRENGTH_CONTEXT")]
         self.strength_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
@@ -124,9 +125,9 @@ class MeasureExtractor:
             return following.group(), start
         return None, start
 
-    def rom(self, text: str, runs: list[int] | None = None) -> list[Measure]:
+    def rom(self, text: str, runs: dict[str, list[int]] | None = None) -> list[Measure]:
         """Every ROM degree value of ``text`` (``runs``: :func:`letter_runs` of it, if known)."""
-        runs = letter_runs(text) if runs is None else runs
+        runs = letter_runs(text, self.word_starts) if runs is None else runs
         candidates = []
         for _rule, regex in self.rom_rules:
             for match in regex.finditer(text, runs):
@@ -165,9 +166,9 @@ class MeasureExtractor:
         sign = {"plus": "+", "minus": "-"}.get(sign, sign)
         return f"{digit}{sign}/5"
 
-    def strength(self, text: str, runs: list[int] | None = None) -> list[Measure]:
+    def strength(self, text: str, runs: dict[str, list[int]] | None = None) -> list[Measure]:
         """Every manual-muscle-test grade of ``text`` (two for a right/left pair)."""
-        runs = letter_runs(text) if runs is None else runs
+        runs = letter_runs(text, self.word_starts) if runs is None else runs
         candidates = []
         for rule, regex in self.strength_rules:
             for match in regex.finditer(text, runs):
@@ -209,7 +210,7 @@ class MeasureComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        runs = letter_runs(text)
+        runs = letter_runs(text, self.extractor.word_starts)
         doc._.notelint_rom = self.extractor.rom(text, runs)
         doc._.notelint_strength = self.extractor.strength(text, runs)
         return doc

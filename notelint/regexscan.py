@@ -6,20 +6,21 @@ a lookbehind or ``\\b``, so each one walks the whole note. :class:`AnchoredRegex
 works out from the parsed pattern the characters a match can start with, finds
 only those positions (one C-speed scan), and calls ``match`` there, in order,
 resuming after each match as ``finditer`` does. A pattern that starts with
-``\\b`` and a letter is tried only at the start of runs of letters. A pattern
+``\\b`` and a letter is tried only where a word begins with one of its letters. A pattern
 whose first characters cannot be worked out keeps the plain ``finditer``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from re import _casefix as casefix  # type: ignore[attr-defined]
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any
 
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_WORD_START = re.compile(r"\b[^\W\d_]")
+_NEVER = re.compile(r"(?!)")
 _MAX_SET = 512  # wider first-character sets (\d is all Unicode digits) become "any digit or ..."
 
 
@@ -124,12 +125,14 @@ class AnchoredRegex:
         cls = "".join(re.escape(c) for c in sorted(chars)) + (r"\d" if digits else "")
         self.starts = re.compile(f"[{cls}]")
 
-    def finditer(self, text: str, runs: list[int] | None = None) -> Iterator[re.Match[str]]:
-        """The matches of ``regex.finditer(text)``. ``runs`` are the starts of the text's
-        letter runs (:func:`letter_runs`), computed once for all patterns of a note."""
+    def finditer(self, text: str, runs: dict[str, list[int]] | None = None
+                 ) -> Iterator[re.Match[str]]:
+        """The matches of ``regex.finditer(text)``. ``runs`` are the text's word starts by
+        first letter (:func:`letter_runs`), computed once for all patterns of a note."""
         if self.letters is not None:
-            positions = (p for p in (runs if runs is not None else letter_runs(text))
-                         if text[p] in self.letters)
+            runs = letter_runs(text) if runs is None else runs
+            positions: Iterable[int] = sorted(
+                p for letter in self.letters for p in runs.get(letter, ()))
         elif self.starts is not None:
             positions = (m.start() for m in self.starts.finditer(text))
         else:
@@ -146,6 +149,16 @@ class AnchoredRegex:
                 resume = max(found.end(), position + 1)
 
 
-def letter_runs(text: str) -> list[int]:
-    """Start offsets of the runs of letters in ``text``."""
-    return [m.start() for m in _LETTER_RUN.finditer(text)]
+def letter_runs(text: str, letters: re.Pattern[str] | None = None) -> dict[str, list[int]]:
+    """Where words begin in ``text`` (``\\b`` then a letter), by their first letter;
+    ``letters`` (from :func:`word_start_regex`) limits them to the letters of interest."""
+    runs: dict[str, list[int]] = {}
+    for match in (letters or _WORD_START).finditer(text):
+        runs.setdefault(match.group(), []).append(match.start())
+    return runs
+
+
+def word_start_regex(patterns: Iterable[AnchoredRegex]) -> re.Pattern[str]:
+    """A regex of the word starts that ``patterns`` (letters mode) can begin at."""
+    letters = sorted({c for p in patterns if p.letters for c in p.letters})
+    return re.compile(r"\b[" + "".join(re.escape(c) for c in letters) + "]") if letters else _NEVER
