@@ -282,5 +282,9 @@ def rules_cmd() -> None:
         click.echo(f"{spec.code}  {spec.name:<28} {spec.severity:<8} {spec.summary}")
 
 
+from notelint.batch import batch  # noqa: E402  (its own module: pyspark loads only when it runs)
+
+cli.add_command(batch)
+
 if __name__ == "__main__":
     main()
