@@ -10,8 +10,6 @@ usage, input, configuration or Spark error.
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +24,9 @@ ROW = "_notelint_row"
 
 
 def _fail(message: str) -> None:
-    click.echo(f"notelint: error: {message}", err=True)
-    sys.exit(2)
+    from notelint.cli import _fail as fail  # the CLI's one-line error, exit 2
+
+    fail(message)
 
 
 def _is_remote(path: str) -> bool:
@@ -64,6 +63,8 @@ def _spark_missing() -> str | None:
 
 
 def _java_missing() -> bool:
+    import shutil
+
     home = os.environ.get("JAVA_HOME")
     return not (shutil.which("java") or (home and Path(home, "bin", "java").is_file()))
 
@@ -97,8 +98,12 @@ def _summary(spark: Any, output: str, fmt: str, evidence: bool) -> str:
     rows, applicable, findings, failed = written.agg(
         F.count(F.lit(1)), F.sum(F.col("applicable").cast("int")),
         F.sum(F.size("findings")), F.count("error")).first()
-    return (f"notelint: {rows:,} rows to {output} ({fmt}): {applicable or 0:,} applicable, "
-            f"{findings or 0:,} findings, {failed:,} error rows")
+    return (f"notelint: {_count(rows, 'row')} to {output} ({fmt}): {applicable or 0:,} applicable, "
+            f"{_count(findings or 0, 'finding')}, {_count(failed, 'error row')}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 @click.command()
@@ -109,9 +114,9 @@ def _summary(spark: Any, output: str, fmt: str, evidence: bool) -> str:
 @click.option("--master", default="local[*]", show_default=True,
               help="Spark master URL: local[N], spark://host:port, yarn, k8s://...")
 @click.option("--input-format", type=click.Choice(["auto", "parquet", "jsonl", "csv"]),
-              default="auto", show_default=True, help="Default: from INPUT's suffix.")
+              default="auto", show_default=True, help="auto: from the suffix of INPUT or its files.")
 @click.option("--output-format", type=click.Choice(["auto", "parquet", "jsonl"]), default="auto",
-              show_default=True, help="Default: jsonl when OUTPUT ends in .jsonl/.json, else parquet.")
+              show_default=True, help="auto: jsonl when OUTPUT ends in .jsonl or .json, else parquet.")
 @click.option("--id-col", default="id", show_default=True, help="Column of note ids.")
 @click.option("--text-col", default="text", show_default=True, help="Column of note texts.")
 @click.option("--codes-col", default="codes", show_default=True,
@@ -146,6 +151,9 @@ def batch(input_path: str, output_path: str, engine: str, master: str, input_for
     if in_fmt is None:
         _fail(f"{input_path}: unknown format; name it .parquet, .jsonl or .csv, "
               "or pass --input-format")
+    if in_fmt == "jsonl" and (id_col, text_col, codes_col) != ("id", "text", "codes"):
+        _fail("--id-col, --text-col and --codes-col are for Parquet and CSV; JSON Lines records "
+              "have id, text and codes, as notelint check reads them")
     out_fmt = output_format if output_format != "auto" else (
         "jsonl" if _format_of_name(output_path) == "jsonl" else "parquet")
     if not overwrite and not _is_remote(output_path) and Path(output_path).exists():

@@ -47,7 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     import pyspark
 
     notes, origin = load_notes(args.corpus)
-    tmp = Path(tempfile.mkdtemp(prefix="notelint-bench-spark-"))
+    with tempfile.TemporaryDirectory(prefix="notelint-bench-spark-") as folder:
+        return _bench(args, notes, origin, Path(folder), pyspark.__version__)
+
+
+def _bench(args: argparse.Namespace, notes: list[dict], origin: str, tmp: Path,
+           spark_version: str) -> int:
     batch = write_jsonl(tmp / "all.jsonl", notes, args.notes)
     one = write_jsonl(tmp / "one.jsonl", notes, 1)
     py = sys.executable
@@ -61,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             "--overwrite", "-q"]
     print(f"notes: {args.notes} ({len(notes)} notes: {origin}, repeated); machine: "
           f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, pyspark "
-          f"{pyspark.__version__}, {_java_version()}")
+          f"{spark_version}, {_java_version()}")
 
     full: dict[str, list[float]] = {name: [] for name in commands}
     single: dict[str, list[float]] = {name: [] for name in commands}

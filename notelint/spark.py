@@ -47,7 +47,7 @@ from pyspark.sql.types import (
 
 from notelint import errors
 from notelint.config import Config
-from notelint.inputs import DEFAULT_MAX_CHARS, Note, from_record
+from notelint.inputs import DEFAULT_MAX_CHARS, Note, _failed, from_record
 
 FINDING = StructType([
     StructField("rule", StringType(), False),
@@ -169,10 +169,6 @@ def lint_json_lines(df: DataFrame, value_col: str = "value",
     return lines.mapInPandas(_Task(_config(config), "json", evidence), schema(evidence))
 
 
-def _failed(where: str, kind: str, message: str) -> Note:
-    return Note(where, error=errors.InputError(kind, f"{where}: {message}"))
-
-
 def _note_id(value: Any) -> str | None:
     """The id as ``from_record`` names a note: a non-empty string or integer, as text."""
     return str(value) if isinstance(value, (str, int)) and str(value) else None
@@ -187,10 +183,14 @@ def _codes(value: Any) -> Any:
     return value.tolist() if hasattr(value, "tolist") else value
 
 
+def _without_id() -> tuple[None, Note]:
+    return None, _failed(NO_ID, errors.BAD_RECORD, f"{NO_ID}: no 'id'")
+
+
 def _from_columns(record: dict[str, Any]) -> tuple[str | None, Note]:
     note_id = _note_id(record["id"])
     if note_id is None:
-        return None, _failed(NO_ID, errors.BAD_RECORD, "no 'id'")
+        return _without_id()
     fields = {"id": note_id, "text": record["text"], "codes": _codes(record["codes"])}
     return note_id, from_record(fields, note_id, set())
 
@@ -198,17 +198,26 @@ def _from_columns(record: dict[str, Any]) -> tuple[str | None, Note]:
 def _from_json(record: dict[str, Any]) -> tuple[str | None, Note]:
     line = record["value"]
     if line is None or not line.strip():
-        return None, _failed(NO_ID, errors.BAD_JSON, "empty line, not a JSON object")
+        return None, _failed(NO_ID, errors.BAD_JSON, f"{NO_ID}: empty line, not a JSON object")
     try:
         data = json.loads(line)
     except json.JSONDecodeError:
-        return None, _failed(NO_ID, errors.BAD_JSON, "not a JSON object")
+        return None, _failed(NO_ID, errors.BAD_JSON, f"{NO_ID}: not a JSON object")
     if not isinstance(data, dict):
         return None, from_record(data, NO_ID, set())
     note_id = _note_id(data.get("id"))
     if note_id is None:
-        return None, _failed(NO_ID, errors.BAD_RECORD, "no 'id'")
+        return _without_id()
     return note_id, from_record(data, note_id, set())
+
+
+def _guarded(read: Any, record: dict[str, Any]) -> tuple[str | None, Note]:
+    """A row read by ``read``; whatever a row holds, it becomes a note or an error note."""
+    try:
+        return read(record)
+    except Exception as exc:  # e.g. JSON nested too deep: one bad row must not fail the job
+        message = f"{NO_ID}: internal error ({exc.__class__.__name__}); row not linted"
+        return None, _failed(NO_ID, errors.INTERNAL, message)
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,7 @@ class _Task:
                 linter = _linter(self.config)
             for start in range(0, len(frame), ROWS_PER_FRAME):
                 records = frame.iloc[start:start + ROWS_PER_FRAME].to_dict("records")
-                ids, notes = zip(*(read(r) for r in records), strict=True)
+                ids, notes = zip(*(_guarded(read, r) for r in records), strict=True)
                 rows = [self._row(note_id, result)
                         for note_id, result in zip(ids, linter.lint(notes), strict=True)]
                 yield pd.DataFrame(rows, columns=names)

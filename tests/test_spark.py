@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -32,19 +33,26 @@ CODES = [[], ["M62.48"], ["M62.451", "G80.1"], [], ["m62.452"], ["M62.49", "I69.
 NOTE = "Right hamstring contracture, popliteal angle 60 degrees, 4-/5, crouch gait.\n"
 
 
-def note_pool() -> list[str]:
-    """The synthetic samples, and the real corpus notes when present (never copied here)."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+def sample_texts() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+
+
+def note_texts(count: int) -> list[str]:
+    """Every real corpus note once when the corpus is present (never copied here), the
+    synthetic samples for the rest, in a fixed shuffled order."""
+    texts = []
     if CORPUS.is_file():
         with CORPUS.open(encoding="utf-8") as handle:
-            texts += [json.loads(line)["text"] for line in handle]
+            texts = [json.loads(line)["text"] for line in handle][:count]
+    samples = sample_texts()
+    texts += [samples[i % len(samples)] for i in range(count - len(texts))]
+    random.Random(0).shuffle(texts)
     return texts
 
 
-def records(count: int) -> list[dict]:
-    pool = note_pool()
-    return [{"id": f"n{i:04d}", "text": pool[i % len(pool)], "codes": CODES[i % len(CODES)]}
-            for i in range(count)]
+def records(texts: list[str]) -> list[dict]:
+    return [{"id": f"n{i:04d}", "text": text, "codes": CODES[i % len(CODES)]}
+            for i, text in enumerate(texts)]
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -75,7 +83,7 @@ def rows_of(df) -> list[dict]:
 @pytest.fixture(scope="session")
 def thousand(tmp_path_factory):
     """1,000 notes as JSONL and the CLI's results for them (made before Spark starts)."""
-    path = write_jsonl(tmp_path_factory.mktemp("spark") / "notes.jsonl", records(1000))
+    path = write_jsonl(tmp_path_factory.mktemp("spark") / "notes.jsonl", records(note_texts(1000)))
     return path, cli_results(path, "--jobs", "2")
 
 
@@ -150,9 +158,9 @@ def test_spark_column_types_and_names(spark):
 
 @pytest.fixture(scope="session")
 def small(tmp_path_factory):
-    """40-odd notes with bad rows, in JSONL, CSV and Parquet, and the CLI's results."""
+    """The synthetic samples and two bad rows, in JSONL, CSV and Parquet, and the CLI's results."""
     folder = tmp_path_factory.mktemp("batch")
-    rows = records(len(list(SAMPLES.glob("*.txt"))))
+    rows = records(sample_texts())
     jsonl = write_jsonl(folder / "in.jsonl", rows)
     with jsonl.open("a", encoding="utf-8") as handle:
         handle.write('{"id": "broken", "text": \n')
@@ -214,6 +222,7 @@ def test_batch_usage_errors_are_one_line_exit_2(small, tmp_path):
          "unknown format"),
         ([str(folder / "in.jsonl"), str(folder)], "already exists; pass --overwrite"),
         ([str(folder / "in.csv"), str(tmp_path / "o"), "--text-col", "body"], "no column 'body'"),
+        ([str(folder / "in.jsonl"), str(tmp_path / "o"), "--id-col", "key"], "are for Parquet and CSV"),
     ]
     for args, words in cases:
         run = run_batch(*args)
