@@ -162,11 +162,11 @@ def batch(input_path: str, output_path: str, engine: str, master: str, input_for
         conf = _config(config_file, select, ignore, bilateral)
     except NotelintError as exc:
         _fail(str(exc))
-    _run(engine, master, input_path, in_fmt, output_path, out_fmt, conf,
+    _run(master, input_path, in_fmt, output_path, out_fmt, conf,
          (id_col, text_col, codes_col), partitions, evidence, overwrite, quiet)
 
 
-def _run(engine: str, master: str, input_path: str, in_fmt: str, output_path: str,
+def _run(master: str, input_path: str, in_fmt: str, output_path: str,
          out_fmt: str, conf: Any, columns: tuple[str, str, str], partitions: int | None,
          evidence: bool, overwrite: bool, quiet: bool) -> None:
     from pyspark.errors import PySparkException
@@ -179,8 +179,9 @@ def _run(engine: str, master: str, input_path: str, in_fmt: str, output_path: st
         _fail("Spark needs a Java 17 runtime and none was found: install one (Debian: "
               "apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
     id_col, text_col, codes_col = columns
-    spark = engine_spark.session(master)
+    spark = None
     try:
+        spark = engine_spark.session(master)
         notes = _read(spark, input_path, in_fmt)
         notes = _spread(notes, partitions or 2 * spark.sparkContext.defaultParallelism)
         if in_fmt == "jsonl":
@@ -203,7 +204,7 @@ def _run(engine: str, master: str, input_path: str, in_fmt: str, output_path: st
             raise
         _fail(f"spark job failed ({exc.__class__.__name__}); run with --debug for details")
     finally:
-        if owned:
+        if owned and spark is not None:
             spark.stop()
     if summary:
         click.echo(summary, err=True)

@@ -37,6 +37,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
     ArrayType,
+    AtomicType,
     BooleanType,
     DataType,
     IntegerType,
@@ -114,7 +115,7 @@ def _codes_column(df_types: dict[str, DataType], codes_col: str | None) -> Colum
     kind = df_types[codes_col]
     if isinstance(kind, StringType):
         return _column(codes_col)  # "M62.48, G80.1" (CSV): split in the worker
-    if isinstance(kind, ArrayType) and not isinstance(kind.elementType, (ArrayType, StructType)):
+    if isinstance(kind, ArrayType) and isinstance(kind.elementType, AtomicType):
         return _column(codes_col).cast("array<string>")
     raise ValueError(f"column {codes_col!r} must be a string or an array of strings, "
                      f"not {kind.simpleString()}")
