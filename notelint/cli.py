@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from notelint import __version__
+from notelint.batch import batch  # its own module: pyspark loads only when it runs
 from notelint.errors import NotelintError
 from notelint.serve import serve
 
@@ -284,6 +285,7 @@ def rules_cmd() -> None:
 
 
 cli.add_command(serve)
+cli.add_command(batch)
 
 if __name__ == "__main__":
     main()
