@@ -134,7 +134,14 @@ class Linter:
                     yield error_result(note.source, note.error)
                     continue
                 doc = next(processed)
-                yield doc if isinstance(doc, dict) else self._safe_result(note, doc)
+                if isinstance(doc, dict):
+                    yield doc
+                    continue
+                result = self._safe_result(note, doc)
+                # ConText's modifiers, kept in the doc's extension data, point back at the doc:
+                # clearing it lets the doc go now, not at the next full garbage collection
+                doc.user_data.clear()
+                yield result
             pending.clear()
 
         for note in notes:
