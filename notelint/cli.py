@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import click
@@ -40,7 +39,7 @@ def _config(config_file: str | None, select: tuple[str, ...], ignore: tuple[str,
     from notelint import config as cfg
     from notelint.rules import RULES
 
-    conf = cfg.load_file(Path(config_file)) if config_file else cfg.discover()
+    conf = cfg.load(config_file)
     changes: dict[str, Any] = {}
     if select:
         changes["select"] = _split(select)

@@ -105,6 +105,11 @@ def load_file(path: Path) -> Config:
     return from_mapping(data, str(path))
 
 
+def load(config_file: str | Path | None) -> Config:
+    """The given configuration file, or else the one :func:`discover` finds."""
+    return load_file(Path(config_file)) if config_file else discover()
+
+
 def discover(start: Path | None = None) -> Config:
     """The configuration found from ``start`` (default: the working directory) upward."""
     folder = (start or Path.cwd()).resolve()

@@ -49,13 +49,19 @@ REQUIRED_CODES = {
 }
 
 
+def _entries(resource: Mapping[str, Any], path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(field path, resource)`` of each entry of a Bundle (nothing for another resource)."""
+    entries = resource.get("entry") if resource.get("resourceType") == "Bundle" else None
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping):
+            yield f"{path}.entry[{i}].resource", entry["resource"]
+
+
 def _attachments(resource: Mapping[str, Any], path: str) -> Iterator[tuple[str, Any]]:
     """``(field path, data)`` of every attachment's ``data`` in a DocumentReference or Bundle."""
     if resource.get("resourceType") == "Bundle":
-        entries = resource.get("entry")
-        for i, entry in enumerate(entries if isinstance(entries, list) else []):
-            if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping):
-                yield from _attachments(entry["resource"], f"{path}.entry[{i}].resource")
+        for where, entry in _entries(resource, path):
+            yield from _attachments(entry, where)
         return
     contents = resource.get("content")
     for i, content in enumerate(contents if isinstance(contents, list) else []):
@@ -84,13 +90,10 @@ def _check_codes(resource: Mapping[str, Any], path: str) -> None:
     for (owner, name), allowed in REQUIRED_CODES.items():
         if owner == resource_type and name in resource and resource[name] not in allowed:
             raise FhirError(f"{path}.{name}", f"must be one of {', '.join(allowed)}")
-    entries = resource.get("entry") if resource_type == "Bundle" else None
-    for i, entry in enumerate(entries if isinstance(entries, list) else []):
-        if isinstance(entry, Mapping) and isinstance(entry.get("resource"), Mapping):
-            where = f"{path}.entry[{i}].resource"
-            if not _known(entry["resource"].get("resourceType")):
-                raise FhirError(f"{where}.resourceType", "not a FHIR R4 resource type")
-            _check_codes(entry["resource"], where)
+    for where, entry in _entries(resource, path):
+        if not _known(entry.get("resourceType")):
+            raise FhirError(f"{where}.resourceType", "not a FHIR R4 resource type")
+        _check_codes(entry, where)
 
 
 def _known(resource_type: Any) -> bool:

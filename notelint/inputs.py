@@ -62,16 +62,21 @@ def from_text(source: str, text: str, codes: list[str] | None = None,
     return Note(source, text, list(codes or []))
 
 
-def _read_file(path: Path, source: str, encoding: str | None, max_chars: int) -> Note:
+def _read_bytes(path: Path, source: str) -> bytes | Note:
+    """The file's bytes, or the error note saying why it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return _failed(source, errors.MISSING, f"{source}: no such file or folder")
     except IsADirectoryError:
         return _failed(source, errors.UNREADABLE, f"{source}: is a folder")
     except OSError as exc:
         return _failed(source, errors.UNREADABLE, f"{source}: cannot read ({exc.strerror})")
-    return decode(source, data, encoding, max_chars)
+
+
+def _read_file(path: Path, source: str, encoding: str | None, max_chars: int) -> Note:
+    data = _read_bytes(path, source)
+    return data if isinstance(data, Note) else decode(source, data, encoding, max_chars)
 
 
 def jsonl(lines: Iterable[bytes], source: str, encoding: str | None,
@@ -153,13 +158,9 @@ def _fhir_file(path: Path, given: str, max_chars: int) -> Iterator[Note]:
     """The notes of a FHIR DocumentReference or Bundle saved as ``.json``."""
     from notelint import fhir
 
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        yield _failed(given, errors.MISSING, f"{given}: no such file or folder")
-        return
-    except OSError as exc:
-        yield _failed(given, errors.UNREADABLE, f"{given}: cannot read ({exc.strerror})")
+    data = _read_bytes(path, given)
+    if isinstance(data, Note):
+        yield data
         return
     try:
         resource = json.loads(data)

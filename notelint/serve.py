@@ -66,13 +66,11 @@ def serve(host: str, port: int, workers: int, allow_remote: bool, config_file: s
         click.echo('notelint: error: the service needs its extra: pip install "notelint[serve]"',
                    err=True)
         sys.exit(2)
-    from pathlib import Path
-
     from notelint import config
     from notelint.errors import NotelintError
 
     try:  # a bad file is a usage error here, not a worker that fails to load
-        config.load_file(Path(config_file)) if config_file else config.discover()
+        config.load(config_file)
     except NotelintError as exc:
         click.echo(f"notelint: error: {exc}", err=True)
         sys.exit(2)

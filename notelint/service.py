@@ -138,6 +138,10 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody} for code in codes}
 
 
+_HTTP_KINDS = {400: "malformed-json", 404: "not-found", 405: "method-not-allowed",
+               413: "too-large", 503: "unavailable"}
+
+
 def _error(status: int, kind: str, message: str,
            headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"kind": kind, "message": message}}, status_code=status,
@@ -185,14 +189,11 @@ class LintThread:
         self._loading = self._executor.submit(self._start)
 
     def _default_load(self) -> Any:
-        from pathlib import Path
-
         from notelint import config
         from notelint.linter import Linter
         from notelint.pipeline import default_pipeline
 
-        conf = (config.load_file(Path(self.settings.config_file)) if self.settings.config_file
-                else config.discover())
+        conf = config.load(self.settings.config_file)
         nlp = default_pipeline()
         nlp.max_length = max(nlp.max_length, self.settings.max_chars + 1)
         return Linter(nlp, conf)
@@ -308,9 +309,7 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        kinds = {413: "too-large", 400: "malformed-json", 404: "not-found", 405: "method-not-allowed",
-                 503: "unavailable"}
-        return _error(exc.status_code, kinds.get(exc.status_code, "http-error"), str(exc.detail),
+        return _error(exc.status_code, _HTTP_KINDS.get(exc.status_code, "http-error"), str(exc.detail),
                       headers=exc.headers)
 
     async def run(request: Request, notes: list[Note]) -> list[dict[str, Any]]:
