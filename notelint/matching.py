@@ -7,9 +7,18 @@ and what is left is patterns that name exact token texts (``{"ORTH": "FCU"}``,
 {"LOWER": "l"}]``). :class:`PhraseFirstMatcher` matches those as token
 sequences with a PhraseMatcher on ORTH and skips the token Matcher when it is
 left empty. A fixed-length pattern whose first token names exact texts (ConText's
-``: none``) runs only where such a token is, on a window of the doc. Matches,
-their order before overlap pruning and so the pruned result are the same as
-medspaCy's MedspacyMatcher; a test compares them.
+``: none``) runs only where such a token is, on a window of the doc.
+
+Phrases are added to the PhraseMatcher when first needed: a phrase waits, keyed
+by one of its words (the longest lowercase ASCII word that the tokenizer keeps
+whole), until a note holds a token with that lowercase text; a note without it
+cannot match the phrase. Tokenizing the 3,400 phrases and adding them takes a
+third of a second, which a one-note run no longer pays. Phrases that could be
+the same tokens share a key (or are all added before the first note) and are
+added together in rule order, so each PhraseMatcher node lists its rules in the
+order it would if all were added at once, and two rules of the same span prune
+the same way. Matches, their order before overlap pruning and so the
+pruned result are the same as medspaCy's MedspacyMatcher; a test compares them.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from medspacy.common.util import prune_overlapping_matches
 from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.strings import hash_string
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 MAX_SEQUENCES = 256
@@ -81,6 +92,42 @@ def anchor_texts(pattern: Any) -> tuple[str, list[str]] | None:
     return None
 
 
+def phrase_key(text: str, tokenizer: Tokenizer) -> str | None:
+    """The word a phrase waits on: its longest lowercase ASCII word that is not one of
+    the tokenizer's special cases (so one whole token of it); None when it has none."""
+    words = [w for w in text.split(" ")
+             if w.isascii() and w.isalpha() and w.islower() and w not in tokenizer.rules]
+    return max(words, key=len) if words else None
+
+
+def phrase_keys(texts: list[str], tokenizer: Tokenizer) -> list[str | None]:
+    """:func:`phrase_key` of each phrase, or None for all phrases of the same characters
+    (whitespace aside) when their keys differ: ``dupuytren's`` has no key and
+    ``dupuytren 's`` has one, but both are the same two tokens and must reach the
+    PhraseMatcher in rule order."""
+    keys = [phrase_key(text, tokenizer) for text in texts]
+    chars = ["".join(text.split()) for text in texts]
+    seen: dict[str, set[str | None]] = {}
+    for same, key in zip(chars, keys, strict=True):
+        seen.setdefault(same, set()).add(key)
+    return [key if len(seen[same]) == 1 else None for same, key in zip(chars, keys, strict=True)]
+
+
+class _PhraseQueue:
+    """Stands in for MedspacyMatcher's tokenizer and PhraseMatcher while it adds a phrase
+    rule: the phrase is queued as text, with its rule order."""
+
+    def __init__(self, queued: list[tuple[int, str, str, Any]], rule_map: dict[str, Any]) -> None:
+        self.queued, self.rule_map = queued, rule_map
+
+    def __call__(self, text: str) -> str:
+        return text  # MedspacyMatcher's ``self.nlp(text)``: kept as text until needed
+
+    def add(self, rule_id: str, texts: list[str], on_match: Any = None) -> None:
+        (text,) = texts
+        self.queued.append((len(self.rule_map), rule_id, text, on_match))  # its rule's order
+
+
 class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
     """A MedspacyMatcher whose exact-token patterns run on an ORTH PhraseMatcher."""
 
@@ -92,10 +139,25 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         self._anchored = Matcher(nlp.vocab)
         self._anchors: dict[str, set[int]] = {"ORTH": set(), "LOWER": set()}
         self._window = 0
+        # (rule order, rule id, phrase, on_match) of phrase rules not yet added: all of them
+        # until the first note (_queued), then those waiting on a word (_pending, by its hash)
+        self._queued: list[tuple[int, str, str, Any]] = []
+        self._pending: dict[int, list[tuple[int, str, str, Any]]] = {}
+        self._started = False
 
     def add(self, rules: Iterable[Any]) -> None:
         tokens = self._MedspacyMatcher__matcher
+        tokenizer, phrases = self.nlp, self._MedspacyMatcher__phrase_matcher
+        queue = _PhraseQueue(self._queued, self._rule_map)
         for rule in rules:
+            if rule.pattern is None:
+                # medspaCy's own add (rule id, lowercasing), with the phrase queued
+                self.nlp, self._MedspacyMatcher__phrase_matcher = queue, queue
+                try:
+                    super().add([rule])
+                finally:
+                    self.nlp, self._MedspacyMatcher__phrase_matcher = tokenizer, phrases
+                continue
             super().add([rule])
             if (sequences := orth_sequences(rule.pattern)) is not None:
                 tokens.remove(rule._rule_id)
@@ -106,6 +168,33 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
                 self._anchored.add(rule._rule_id, [rule.pattern], on_match=rule.on_match)
                 self._anchors[anchor[0]].update(self._vocab.strings.add(t) for t in anchor[1])
                 self._window = max(self._window, len(rule.pattern))
+
+    def _add_phrases(self, entries: Iterable[tuple[int, str, str, Any]]) -> None:
+        phrases = self._MedspacyMatcher__phrase_matcher
+        for _, rule_id, text, on_match in sorted(entries):
+            phrases.add(rule_id, [self.nlp(text)], on_match=on_match)
+
+    def _start(self) -> None:
+        """Add the keyless phrases and queue the others by key, before the first note; rules
+        added after that are added at once, with all that still waits."""
+        queued, self._queued = self._queued, []
+        if self._started:
+            waiting = [entry for entries in self._pending.values() for entry in entries]
+            self._pending = {}
+            self._add_phrases([*waiting, *queued])
+            return
+        self._started = True
+        keys = phrase_keys([text for _, _, text, _ in queued], self.nlp)
+        for entry, key in zip(queued, keys, strict=True):
+            if key is not None:
+                self._pending.setdefault(hash_string(key), []).append(entry)
+        self._add_phrases(entry for entry, key in zip(queued, keys, strict=True) if key is None)
+
+    def _add_pending(self, doc: Doc) -> None:
+        """Add the phrases waiting on a word of ``doc``, in rule order."""
+        found = [self._pending.pop(key) for key in numpy.unique(doc.to_array(LOWER)).tolist()
+                 if key in self._pending]
+        self._add_phrases(entry for entries in found for entry in entries)
 
     def _anchored_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """Matches of the anchored patterns: the Matcher on a window at each token whose
@@ -126,6 +215,10 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         tokens = self._MedspacyMatcher__matcher
         regexes = self._MedspacyMatcher__regex_matcher
+        if self._queued:
+            self._start()
+        if self._pending and len(doc):
+            self._add_pending(doc)
         # the order of MedspacyMatcher: token patterns (now partly ORTH phrases), phrases,
         # regular expressions; pruning keeps the first of two equal spans
         matches = list(tokens(doc)) if len(tokens) else []

@@ -55,3 +55,53 @@ def test_phrase_first_matcher_equals_medspacy(nlp):
             assert mine == theirs
             found += len(mine)
         assert found > 100
+
+
+@pytest.mark.parametrize("group", ["anatomy", "concepts", "context"])
+def test_phrases_of_the_same_tokens_wait_on_the_same_word(nlp, group):
+    """A phrase waits on one of its own tokens, and phrases of the same tokens on the
+    same word (or none), so they reach the PhraseMatcher together and in rule order."""
+    from notelint.components import PatternContext, PatternMatcher
+    from notelint.matching import phrase_keys
+
+    if group == "context":
+        component = PatternContext(nlp, "fresh_context", "notelint_concepts")
+        component._build()
+        matcher = component._context._ConText__matcher
+    else:
+        component = PatternMatcher(nlp, f"fresh_{group}", group)
+        component._build()
+        matcher = component._matcher._TargetMatcher__matcher
+    texts = [text for _, _, text, _ in matcher._queued]
+    assert len(texts) == sum(rule.pattern is None for rule in matcher.rules)
+    keys_of: dict[tuple[str, ...], set[str | None]] = {}
+    for text, key in zip(texts, phrase_keys(texts, nlp.tokenizer), strict=True):
+        tokens = tuple(t.lower_ for t in nlp.tokenizer(text))
+        assert key is None or key in tokens, text
+        keys_of.setdefault(tokens, set()).add(key)
+    assert [k for k in keys_of.values() if len(k) > 1] == []
+    matcher(nlp.make_doc(""))
+    waiting = sum(len(entries) for entries in matcher._pending.values())
+    assert waiting > 0.9 * len(texts)  # most phrases wait for a note that holds their word
+
+
+def test_a_queued_phrase_is_added_when_a_note_holds_its_word(nlp):
+    from notelint.matching import PhraseFirstMatcher
+
+    matcher = PhraseFirstMatcher(nlp)
+    matcher.add(target_rules_for(["flexor digitorum superficialis", "upper trapezius"]))
+    assert len(matcher(nlp.make_doc("Left."))) == 0
+    assert len(matcher._pending) == 2
+    doc = nlp.make_doc("Tight Upper Trapezius, left.")
+    assert [(s, e) for _, s, e in matcher(doc)] == [(1, 3)]
+    assert len(matcher._pending) == 1  # "superficialis" still waits
+    matcher.add(target_rules_for(["rectus femoris"]))  # after the first note: added at once
+    doc = nlp.make_doc("flexor digitorum superficialis, rectus femoris")
+    assert [(s, e) for _, s, e in matcher(doc)] == [(0, 3), (4, 6)]
+    assert matcher._pending == {}
+
+
+def target_rules_for(phrases):
+    from medspacy.target_matcher import TargetRule
+
+    return [TargetRule(p, "MUSCLE") for p in phrases]
