@@ -175,10 +175,11 @@ def _exit(code: Any) -> None:
     Freeing a loaded pipeline object by object at exit (vocabulary, matchers,
     regexes) takes a third of a second or more, a fifth of a one-note run. With
     no other thread to wait for, the output is flushed, the ``atexit`` handlers
-    run, and the process ends with ``os._exit``; otherwise (the service, Spark)
-    Python exits as usual.
+    run, and the process ends with ``os._exit``; otherwise (the service, Spark,
+    or under a profiler, debugger or coverage tracer, which write their results
+    after ``main`` returns) Python exits as usual.
     """
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     status = code if isinstance(code, int) else 0 if code is None else EXIT_ERROR
     if not isinstance(code, int) and code is not None:

@@ -254,3 +254,25 @@ def test_reliability_pipeline_failure_on_one_note_spares_the_batch(nlp, tmp_path
     assert "RuntimeError" in rows[1]["error"]["message"]
     assert "Quuxworth" not in result.output
     assert rows[0]["findings"] and rows[2]["findings"]
+
+
+@pytest.mark.parametrize(("args", "status"), [(["--format", "jsonl"], 1),
+                                              (["--format", "jsonl", "--exit-zero"], 0),
+                                              (["--format", "jsonl", "--bad-option"], 2)])
+def test_reliability_quick_exit_flushes_output_and_runs_atexit(tmp_path, args, status):
+    """The CLI ends with os._exit (no interpreter teardown): the exit status, every
+    output line and the atexit handlers (logging, multiprocessing, coverage) are kept."""
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("".join(json.dumps({"id": f"n{i}", "text": NOTE}) + "\n" for i in range(50)),
+                     encoding="utf-8")
+    marker = tmp_path / "atexit-ran"
+    code = ("import atexit, pathlib, sys\n"
+            f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran')\n"
+            "from notelint.cli import main; sys.argv[0] = 'notelint'; main()")
+    child = subprocess.run([sys.executable, "-c", code, "check", str(notes), *args],
+                           capture_output=True, timeout=120)
+    assert child.returncode == status, child.stderr.decode()
+    assert marker.read_text() == "ran"
+    if status != 2:
+        lines = child.stdout.decode().splitlines()
+        assert [json.loads(line)["source"] for line in lines] == [f"n{i}" for i in range(50)]
