@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 
 from notelint.doctext import doc_text
 from notelint.lexicon import MEASURE_FILES, Lexicon, Rule, load_file, load_lexicon
-from notelint.regexscan import AnchoredRegex, letter_runs, word_start_regex
+from notelint.regexscan import AnchoredRegex, WordStarts
 
 MEASURES_FILE = "measures.jsonl"
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
@@ -82,7 +82,6 @@ class MeasureExtractor:
         self.rom_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                             for r in lexicon.of("ROM_EXCLUDE")]
         self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
-        self.word_starts = word_start_regex(a for _, a in self.rom_rules + self.strength_rules)
         self.strength_context = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                                  for r in lexicon.of("STRENGTH_CONTEXT")]
         self.strength_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
@@ -125,12 +124,12 @@ class MeasureExtractor:
             return following.group(), start
         return None, start
 
-    def rom(self, text: str, runs: dict[str, list[int]] | None = None) -> list[Measure]:
-        """Every ROM degree value of ``text`` (``runs``: :func:`letter_runs` of it, if known)."""
-        runs = letter_runs(text, self.word_starts) if runs is None else runs
+    def rom(self, text: str, words: WordStarts | None = None) -> list[Measure]:
+        """Every ROM degree value of ``text`` (``words``: its word starts, if known)."""
+        words = words or WordStarts(text)
         candidates = []
         for _rule, regex in self.rom_rules:
-            for match in regex.finditer(text, runs):
+            for match in regex.finditer(text, words):
                 value = self._degrees(match)
                 if value is None:
                     continue
@@ -166,12 +165,12 @@ class MeasureExtractor:
         sign = {"plus": "+", "minus": "-"}.get(sign, sign)
         return f"{digit}{sign}/5"
 
-    def strength(self, text: str, runs: dict[str, list[int]] | None = None) -> list[Measure]:
+    def strength(self, text: str, words: WordStarts | None = None) -> list[Measure]:
         """Every manual-muscle-test grade of ``text`` (two for a right/left pair)."""
-        runs = letter_runs(text, self.word_starts) if runs is None else runs
+        words = words or WordStarts(text)
         candidates = []
         for rule, regex in self.strength_rules:
-            for match in regex.finditer(text, runs):
+            for match in regex.finditer(text, words):
                 if not self._strength_context_ok(text, match.start(), rule):
                     continue
                 grades = [self._grade(match.group("g"), match.groupdict().get("m"))]
@@ -210,9 +209,9 @@ class MeasureComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        runs = letter_runs(text, self.extractor.word_starts)
-        doc._.notelint_rom = self.extractor.rom(text, runs)
-        doc._.notelint_strength = self.extractor.strength(text, runs)
+        words = WordStarts(text)
+        doc._.notelint_rom = self.extractor.rom(text, words)
+        doc._.notelint_strength = self.extractor.strength(text, words)
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

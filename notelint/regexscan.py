@@ -6,8 +6,9 @@ a lookbehind or ``\\b``, so each one walks the whole note. :class:`AnchoredRegex
 works out from the parsed pattern the characters a match can start with, finds
 only those positions (one C-speed scan), and calls ``match`` there, in order,
 resuming after each match as ``finditer`` does. A pattern that starts with
-``\\b`` and a letter is tried only where a word begins with one of its letters. A pattern
-whose first characters cannot be worked out keeps the plain ``finditer``.
+``\\b`` and a letter is tried only where a word begins with one of its letters
+(:class:`WordStarts`, found once per note with numpy). A pattern whose first
+characters cannot be worked out keeps the plain ``finditer``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any
 
-_WORD_START = re.compile(r"\b[^\W\d_]")
-_NEVER = re.compile(r"(?!)")
+import numpy
+
 _MAX_SET = 512  # wider first-character sets (\d is all Unicode digits) become "any digit or ..."
 
 
@@ -105,6 +106,33 @@ def _starts_at_word_boundary(items: Any) -> bool:
     return op is sre.AT and value is sre.AT_BOUNDARY
 
 
+_ASCII_WORD = numpy.array([chr(c).isalnum() or c == ord("_") for c in range(128)])
+
+
+class WordStarts:
+    """Where words begin in a text: a letter not preceded by a word character (``re``'s
+    ``\\w``: ``str.isalnum()`` or ``_``), which is where ``\\b`` then a letter matches."""
+
+    def __init__(self, text: str) -> None:
+        codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+        ascii_codes = numpy.where(codes < 128, codes, 0)  # NUL: not a word character
+        word = _ASCII_WORD[ascii_codes]
+        self.ascii = bool((codes < 128).all())
+        if not self.ascii:
+            others = numpy.unique(codes[codes >= 128]).tolist()
+            word |= numpy.isin(codes, [c for c in others if chr(c).isalnum()])
+        self.codes, self.ascii_codes = codes, ascii_codes
+        self.starts = word.copy()
+        self.starts[1:] &= ~word[:-1]
+
+    def positions(self, regex: AnchoredRegex) -> list[int]:
+        """The word starts, in order, whose first letter is one of ``regex.letters``."""
+        hits = regex.ascii_table[self.ascii_codes]
+        if not self.ascii and regex.other_letters:
+            hits |= numpy.isin(self.codes, regex.other_letters)
+        return numpy.flatnonzero(self.starts & hits).tolist()
+
+
 class AnchoredRegex:
     """A compiled pattern whose ``finditer`` only tries positions a match can start at."""
 
@@ -112,6 +140,8 @@ class AnchoredRegex:
         self.regex = regex
         self.starts: re.Pattern[str] | None = None
         self.letters: frozenset[str] | None = None
+        self.ascii_table = numpy.zeros(128, dtype=bool)  # of letters: ASCII ones, then others
+        self.other_letters: list[int] = []
         try:
             parsed = parser.parse(regex.pattern, regex.flags)
             chars, digits, nullable = _first(list(parsed), parsed.state.flags)
@@ -121,18 +151,18 @@ class AnchoredRegex:
             return
         if _starts_at_word_boundary(list(parsed)) and not digits and all(c.isalpha() for c in chars):
             self.letters = frozenset(chars)
+            self.ascii_table[[ord(c) for c in chars if ord(c) < 128]] = True
+            self.other_letters = sorted(ord(c) for c in chars if ord(c) >= 128)
             return
         cls = "".join(re.escape(c) for c in sorted(chars)) + (r"\d" if digits else "")
         self.starts = re.compile(f"[{cls}]")
 
-    def finditer(self, text: str, runs: dict[str, list[int]] | None = None
-                 ) -> Iterator[re.Match[str]]:
-        """The matches of ``regex.finditer(text)``. ``runs`` are the text's word starts by
-        first letter (:func:`letter_runs`), computed once for all patterns of a note."""
+    def finditer(self, text: str, words: WordStarts | None = None) -> Iterator[re.Match[str]]:
+        """The matches of ``regex.finditer(text)``. ``words`` are the text's word starts,
+        found once for all patterns of a note."""
+        positions: Iterable[int]
         if self.letters is not None:
-            runs = letter_runs(text) if runs is None else runs
-            positions: Iterable[int] = sorted(
-                p for letter in self.letters for p in runs.get(letter, ()))
+            positions = (words or WordStarts(text)).positions(self)
         elif self.starts is not None:
             positions = (m.start() for m in self.starts.finditer(text))
         else:
@@ -147,18 +177,3 @@ class AnchoredRegex:
             if found is not None:
                 yield found
                 resume = max(found.end(), position + 1)
-
-
-def letter_runs(text: str, letters: re.Pattern[str] | None = None) -> dict[str, list[int]]:
-    """Where words begin in ``text`` (``\\b`` then a letter), by their first letter;
-    ``letters`` (from :func:`word_start_regex`) limits them to the letters of interest."""
-    runs: dict[str, list[int]] = {}
-    for match in (letters or _WORD_START).finditer(text):
-        runs.setdefault(match.group(), []).append(match.start())
-    return runs
-
-
-def word_start_regex(patterns: Iterable[AnchoredRegex]) -> re.Pattern[str]:
-    """A regex of the word starts that ``patterns`` (letters mode) can begin at."""
-    letters = sorted({c for p in patterns if p.letters for c in p.letters})
-    return re.compile(r"\b[" + "".join(re.escape(c) for c in letters) + "]") if letters else _NEVER

@@ -102,6 +102,28 @@ def test_a_queued_phrase_is_added_when_a_note_holds_its_word(nlp):
 
 
 def target_rules_for(phrases):
+    """TargetRules of phrases, or of (literal, token pattern) pairs."""
     from medspacy.target_matcher import TargetRule
 
-    return [TargetRule(p, "MUSCLE") for p in phrases]
+    return [TargetRule(p, "MUSCLE") if isinstance(p, str) else TargetRule(p[0], "MUSCLE", pattern=p[1])
+            for p in phrases]
+
+
+COLON_NONE = [{"ORTH": ":"}, {"LOWER": {"IN": ["none", "no"]}}, {"IS_PUNCT": True}]
+
+
+@pytest.mark.parametrize("pattern", [COLON_NONE, [*COLON_NONE, {"LOWER": "x"}]])
+@pytest.mark.parametrize("text", ["", ":", ": none", ": none.", "x: none.", "Pain: none\n",
+                                  "a b c d: no ,", ": no , x", ": no , y"])
+def test_anchored_patterns_on_short_notes(nlp, pattern, text):
+    """ConText's ``: none`` rules (anchored on their exact tokens) find what spaCy's
+    Matcher finds, also where the pattern would run past the end of the note."""
+    from spacy.matcher import Matcher
+
+    from notelint.matching import PhraseFirstMatcher
+
+    ours, plain = PhraseFirstMatcher(nlp), Matcher(nlp.vocab)
+    ours.add(target_rules_for([("colon none", pattern)]))
+    plain.add("x", [pattern])
+    doc = nlp.make_doc(text)
+    assert [(s, e) for _, s, e in ours(doc)] == [(s, e) for _, s, e in plain(doc)]

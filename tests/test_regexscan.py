@@ -41,6 +41,8 @@ def test_every_measurement_pattern_is_anchored():
     (r"(?<!\d)\d+", "a12b3", [(1, 3), (4, 5)]),
     (r"\b(?:ab|cd)", "xab ab cd", [(4, 6), (7, 9)]),
     (r"x*y", "xxy y", [(0, 3), (4, 5)]),
+    # a word character before the letter (Unicode letters and digits, _) is no word start
+    (r"\b(?:ab|cd)", "\u00e9ab _cd \u0663ab 1cd ab\u00b0 cd", [(16, 18), (20, 22)]),
 ])
 def test_anchored_regex_cases(pattern, text, spans):
     assert [m.span() for m in AnchoredRegex(re.compile(pattern)).finditer(text)] == spans
