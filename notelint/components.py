@@ -9,6 +9,7 @@ entry point). Matchers are built on first use, so loading a saved pipeline
 builds them once, from the saved rules.
 """
 
+import importlib.util
 import json
 import os
 import sys
@@ -28,22 +29,61 @@ RULES_FILE = "rules.jsonl"
 CONTEXT_FILE = "context_rules.json"
 
 
-def quiet_medspacy_import() -> None:
-    """Import medspaCy's components without QuickUMLS, which notelint never uses.
+class _DeferredPackage(types.ModuleType):
+    """A package whose ``__init__`` runs the first time an attribute it lacks is asked for
+    (not the dunder names that the import system and introspection probe)."""
 
-    ``import medspacy`` pulls in QuickUMLS (and with it nltk and scipy), about
-    two seconds of start-up for a component we do not load. A stand-in module
-    for ``quickumls.spacy_component`` is registered only when the real package
-    is not already imported; nothing of it is ever called.
-    """
+    def __getattr__(self, name: str) -> Any:
+        probe = name.startswith("__") and name not in ("__version__", "__all__")
+        if probe or self.__dict__.get("_notelint_initialized"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        self._notelint_initialized = True
+        _stand_in_quickumls()
+        init = Path(self.__spec__.origin)
+        exec(compile(init.read_text(encoding="utf-8"), str(init), "exec"), self.__dict__)
+        if "PyRuSH" in sys.modules:
+            from loguru import logger
+
+            logger.disable("PyRuSH")  # per-token DEBUG logging
+        return getattr(self, name)
+
+
+def _stand_in_quickumls() -> None:
+    """A stand-in module for ``quickumls.spacy_component`` (QuickUMLS pulls in nltk and scipy,
+    two seconds, for a component notelint never loads), unless the real one is imported
+    or asked for; nothing of it is ever called."""
     if "quickumls" not in sys.modules and not os.environ.get("NOTELINT_REAL_QUICKUMLS"):
         stub = types.ModuleType("quickumls")
         stub.spacy_component = types.ModuleType("quickumls.spacy_component")  # type: ignore[attr-defined]
         sys.modules.setdefault("quickumls", stub)
         sys.modules.setdefault("quickumls.spacy_component", stub.spacy_component)  # type: ignore[attr-defined]
-    from loguru import logger
 
-    logger.disable("PyRuSH")  # per-token DEBUG logging, if PyRuSH is ever loaded
+
+def quiet_medspacy_import() -> None:
+    """Make medspaCy's TargetMatcher and ConText importable without the rest of medspaCy.
+
+    ``medspacy/__init__.py`` imports every medspaCy component: PyRuSH (and
+    loguru), the sectionizer, the pre- and postprocessors, and QuickUMLS (nltk,
+    scipy). Unless ``medspacy`` is already imported, it is registered here as a
+    package whose ``__init__`` runs only when something asks for one of its own
+    attributes (``medspacy.load``, ``medspacy.__version__``): then everything is
+    as after ``import medspacy``. Until then only the submodules imported by
+    name load, and medspaCy's token, span and doc extensions are set as its
+    ``__init__`` sets them. QuickUMLS gets its stand-in either way (medspaCy's
+    util module imports it).
+    """
+    _stand_in_quickumls()
+    if "medspacy" in sys.modules:
+        return
+    spec = importlib.util.find_spec("medspacy")
+    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+    package.__class__ = _DeferredPackage
+    sys.modules["medspacy"] = package
+    from medspacy._extensions import set_extensions
+
+    set_extensions()
 
 
 def _rule_dict(rule: Rule) -> dict[str, Any]:

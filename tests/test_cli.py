@@ -240,3 +240,38 @@ def test_cli_invalid_fhir_json_is_one_line_exit_2(tmp_path):
     assert [r["error"]["kind"] for r in rows] == ["invalid-fhir", "bad-json"]
     assert "DocumentReference.content[0].attachment.data" in rows[0]["error"]["message"]
     assert "hamstring" not in result.stdout + result.stderr
+
+
+def test_cli_run_in_a_callers_process_leaves_its_garbage_collector_alone(tmp_path):
+    """Only the notelint command's own process pauses and freezes collection at start-up."""
+    import gc
+
+    note = tmp_path / "n.txt"
+    note.write_text("Right hamstring contracture, popliteal angle 60 degrees.", encoding="utf-8")
+    before = gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()
+    result = CliRunner().invoke(cli, ["check", str(note), "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
+
+
+def test_cli_start_up_collects_no_garbage_and_restores_collection(tmp_path):
+    import subprocess
+    import sys
+
+    note = tmp_path / "n.txt"
+    note.write_text("Right hamstring contracture, popliteal angle 60 degrees.", encoding="utf-8")
+    code = ("import gc, sys\n"
+            "big = []\n"
+            "def count(phase, info):\n"
+            "    if phase == 'start' and info['generation'] == 2: big.append(1)\n"
+            "gc.callbacks.append(count)\n"
+            "import atexit\n"
+            "atexit.register(lambda: sys.stderr.write(f'{len(big)} {gc.get_threshold()[0]} '\n"
+            "                                           f'{gc.get_freeze_count() > 10000}\\n'))\n"
+            "from notelint.cli import main; sys.argv[0] = 'notelint'; main()")
+    child = subprocess.run([sys.executable, "-c", code, "check", str(note)], capture_output=True,
+                           text=True, timeout=120)
+    assert child.returncode == 1, child.stderr
+    full, threshold, frozen = child.stderr.split()
+    assert (full, frozen) == ("0", "True")  # no full collection; start-up's objects frozen
+    assert int(threshold) > 0

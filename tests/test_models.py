@@ -51,3 +51,25 @@ def test_models_saved_tokenizer_is_the_language_default():
     saved = (SHIPPED / "tokenizer").read_bytes()
     assert ClinicalEnglish().tokenizer.to_bytes(exclude=["vocab"]) == saved
     assert default_pipeline().tokenizer.to_bytes(exclude=["vocab"]) == saved
+
+
+def test_models_load_without_the_rest_of_medspacy():
+    """The pipeline imports medspaCy's TargetMatcher and ConText only (not PyRuSH, loguru,
+    QuickUMLS); ``import medspacy`` afterwards still gives the whole package."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from notelint.pipeline import default_pipeline\n"
+            "doc = default_pipeline()('No right hamstring contracture.')\n"
+            "print([s._.is_negated for s in doc.spans['notelint_concepts']])\n"
+            "print(sorted(m for m in ('PyRuSH', 'loguru', 'nltk', 'scipy', 'medspacy.components')\n"
+            "             if m in sys.modules))\n"
+            "import medspacy\n"
+            "print(medspacy.__version__ > '1', medspacy.load().pipe_names)\n")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert child.returncode == 0, child.stderr[-2000:]
+    negated, modules, whole = child.stdout.splitlines()
+    assert negated == "[True]"
+    assert modules == "[]"
+    assert whole == "True ['medspacy_pyrush', 'medspacy_target_matcher', 'medspacy_context']"
