@@ -4,7 +4,7 @@ Usage::
 
     python -m notelint.bench [--corpus ../shared/corpus/mtsamples-dev.jsonl]
                              [--baseline ../shared/tools/medspacy_baseline.py]
-                             [--big 10000] [--repeat 3]
+                             [--big 10000] [--repeat 5]
 
 Every figure is a wall time of a whole command on this machine, so start-up is
 included and then taken out: the marginal cost per note is
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
     parser.add_argument("--big", type=int, default=10_000, help="notes in the memory batch")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
 
     notes, origin = load_notes(args.corpus)
