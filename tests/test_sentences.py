@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def sentences(nlp, text):
@@ -24,3 +26,23 @@ def sentences(nlp, text):
 ])
 def test_sentences_clinical_boundaries(nlp, text, expected):
     assert sentences(nlp, text) == expected
+
+
+_PIECES = ["\n", ",", " ", "\t", "(", "1", "12", "123", ".", ")", "A", "a", "x", "AB", "HEAD", ":",
+           "5", "/", "&", "-", "\u00e9", "\r", "EXAM", "PLAN:"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_sentences_fast_header_and_list_regexes_equal_the_plain_ones(text):
+    """The header and numbered-item regexes, rewritten so that ``re`` can jump to where a
+    match may start, find exactly what their plain forms find."""
+    import re
+
+    from notelint import sentences as s
+
+    caps = re.compile(r"(?<![A-Za-z])[A-Z][A-Z/&() -]{1,58}[A-Z)]\s*:(?!\d)")
+    numbered = re.compile(r"(?m)(?:^|(?<=,))[ \t]*\(?\d{1,2}[.)](?=\s+[A-Za-z])")
+    assert [m.span() for m in s._CAPS_HEADER.finditer(text)] == [m.span() for m in caps.finditer(text)]
+    assert s.numbered_items(text) == [m.start() + len(m.group()) - len(m.group().lstrip())
+                                      for m in numbered.finditer(text)]
