@@ -7,8 +7,10 @@ works out from the parsed pattern the characters a match can start with, finds
 only those positions (one C-speed scan), and calls ``match`` there, in order,
 resuming after each match as ``finditer`` does. A pattern that starts with
 ``\\b`` and a letter is tried only where a word begins with one of its letters
-(:class:`WordStarts`, found once per note with numpy). A pattern whose first
-characters cannot be worked out keeps the plain ``finditer``.
+(:class:`WordStarts`, found once per note with numpy) and whose next character
+can follow it (the pattern's possible first two characters, also read from the
+parse). A pattern whose first characters cannot be worked out keeps the plain
+``finditer``.
 """
 
 from __future__ import annotations
@@ -94,6 +96,50 @@ def _op(op: Any, value: Any, flags: int) -> tuple[set[str], bool, bool]:
     raise _Unknown(op)
 
 
+def _prefixes(items: Any, flags: int, k: int) -> set[str]:
+    """Every string of ``k`` characters a match of the parsed sequence can begin with; a
+    shorter string where the sequence can end sooner (what follows it then comes next)."""
+    current = {""}
+    for op, value in items:
+        grown: set[str] = set()
+        for start in current:
+            if len(start) >= k:
+                grown.add(start)
+            else:
+                grown.update(start + rest for rest in _item_prefixes(op, value, flags, k - len(start)))
+        current = grown
+    return current
+
+
+def _item_prefixes(op: Any, value: Any, flags: int, k: int) -> set[str]:
+    if op is sre.LITERAL:
+        return _cased({chr(value)}, flags)
+    if op is sre.IN:
+        chars, digits = _class(value, flags)
+        if digits:
+            raise _Unknown(op)
+        return chars
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return {""}
+    if op is sre.SUBPATTERN:
+        _group, add, remove, items = value
+        return _prefixes(items, (flags | add) & ~remove, k)
+    if op is sre.BRANCH:
+        return {p for alternative in value[1] for p in _prefixes(alternative, flags, k)}
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        low, high, items = value
+        found, current = set(), {""}
+        for count in range(k + 2):  # past k + 1 repetitions nothing new can begin
+            if count >= low or all(len(p) >= k for p in current):
+                found |= current
+            if count >= high or all(len(p) >= k for p in current):
+                return found
+            current = {p + q for p in current
+                       for q in (_prefixes(items, flags, k - len(p)) if len(p) < k else {""})}
+        return found | current
+    raise _Unknown(op)
+
+
 def _starts_at_word_boundary(items: Any) -> bool:
     """Whether every match begins with ``\\b`` (through groups and alternatives)."""
     if not items:
@@ -142,6 +188,9 @@ class AnchoredRegex:
         self.letters: frozenset[str] | None = None
         self.ascii_table = numpy.zeros(128, dtype=bool)  # of letters: ASCII ones, then others
         self.other_letters: list[int] = []
+        # the two characters a match can begin with (one where it may be one long), if known
+        self.pairs: frozenset[str] | None = None
+        self.singles: frozenset[str] = frozenset()
         try:
             parsed = parser.parse(regex.pattern, regex.flags)
             chars, digits, nullable = _first(list(parsed), parsed.state.flags)
@@ -153,6 +202,13 @@ class AnchoredRegex:
             self.letters = frozenset(chars)
             self.ascii_table[[ord(c) for c in chars if ord(c) < 128]] = True
             self.other_letters = sorted(ord(c) for c in chars if ord(c) >= 128)
+            try:
+                begins = _prefixes(list(parsed), parsed.state.flags, 2)
+            except _Unknown:
+                return
+            if "" not in begins:
+                self.pairs = frozenset(p for p in begins if len(p) == 2)
+                self.singles = frozenset(p for p in begins if len(p) == 1)
             return
         cls = "".join(re.escape(c) for c in sorted(chars)) + (r"\d" if digits else "")
         self.starts = re.compile(f"[{cls}]")
@@ -163,6 +219,9 @@ class AnchoredRegex:
         positions: Iterable[int]
         if self.letters is not None:
             positions = (words or WordStarts(text)).positions(self)
+            if self.pairs is not None:
+                pairs, singles = self.pairs, self.singles
+                positions = [p for p in positions if text[p:p + 2] in pairs or text[p] in singles]
         elif self.starts is not None:
             positions = (m.start() for m in self.starts.finditer(text))
         else:

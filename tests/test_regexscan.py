@@ -48,6 +48,25 @@ def test_anchored_regex_cases(pattern, text, spans):
     assert [m.span() for m in AnchoredRegex(re.compile(pattern)).finditer(text)] == spans
 
 
+@pytest.mark.parametrize(("pattern", "pairs", "singles"), [
+    (r"\b(?:ab|cd)", {"ab", "cd"}, set()),
+    (r"(?i)\black", {"la", "lA", "La", "LA"}, set()),
+    (r"\bx*y", {"xx", "xy"}, {"y"}),                  # "y" alone may be the whole match
+    (r"\b(?:a|b)(?=c)", set(), {"a", "b"}),  # zero width after the one character
+])
+def test_two_character_starts(pattern, pairs, singles):
+    anchored = AnchoredRegex(re.compile(pattern))
+    assert (anchored.pairs, anchored.singles) == (pairs, singles)
+
+
+@pytest.mark.parametrize("text", ["xy y xxy", "xab ab cd", "Lack LACK lacks", "ac bc a", "y", "x", ""])
+def test_two_character_starts_keep_every_match(text):
+    for pattern in (r"\bx*y", r"\b(?:ab|cd)", r"(?i)\black", r"\b(?:a|b)(?=c)"):
+        regex = re.compile(pattern)
+        assert [m.span() for m in AnchoredRegex(regex).finditer(text)] == [
+            m.span() for m in regex.finditer(text)]
+
+
 def test_unreadable_pattern_falls_back():
     regex = re.compile(r"(?=a)\w|.?b")  # nullable first item, a lookahead: falls back
     anchored = AnchoredRegex(regex)
