@@ -39,8 +39,7 @@ class _DeferredPackage(types.ModuleType):
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         self._notelint_initialized = True
         _stand_in_quickumls()
-        init = Path(self.__spec__.origin)
-        exec(compile(init.read_text(encoding="utf-8"), str(init), "exec"), self.__dict__)
+        self.__spec__.loader.exec_module(self)  # medspacy/__init__.py, into this module
         if "PyRuSH" in sys.modules:
             from loguru import logger
 

@@ -130,9 +130,10 @@ def _item_prefixes(op: Any, value: Any, flags: int, k: int) -> set[str]:
         low, high, items = value
         found, current = set(), {""}
         for count in range(k + 2):  # past k + 1 repetitions nothing new can begin
-            if count >= low or all(len(p) >= k for p in current):
+            complete = all(len(p) >= k for p in current)  # more repetitions change nothing
+            if count >= low or complete:
                 found |= current
-            if count >= high or all(len(p) >= k for p in current):
+            if count >= high or complete:
                 return found
             current = {p + q for p in current
                        for q in (_prefixes(items, flags, k - len(p)) if len(p) < k else {""})}

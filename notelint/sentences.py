@@ -29,10 +29,12 @@ from notelint.lexicon import load_lexicon
 # "(?<![A-Za-z])[A-Z]...", which is tried at every position; a test compares the two).
 _CAPS_HEADER = re.compile(r"[A-Z](?<![A-Za-z].)[A-Z/&() -]{1,58}[A-Z)]\s*:(?!\d)")
 _LINE_HEADER = re.compile(r"(?m)^[ \t]*[A-Z][A-Za-z/&() -]{1,40}:(?![\d/])")
-# A numbered item: at the start of the text, a line or a comma-joined line. After the first
-# position, found from the newline or comma itself (again so that ``re`` jumps between them).
-_NUMBERED = re.compile(r"(?m)(?:^|(?<=,))[ \t]*\(?\d{1,2}[.)](?=\s+[A-Za-z])")
-_NUMBERED_LATER = re.compile(r"[\n,]([ \t]*\(?\d{1,2}[.)](?=\s+[A-Za-z]))")
+# A numbered item (group 1, after its blanks): at the start of the text, of a line or of a
+# comma-joined line. Past the first position it is found from the newline or comma itself
+# (again so that ``re`` jumps between them).
+_ITEM = r"[ \t]*(\(?\d{1,2}[.)])(?=\s+[A-Za-z])"
+_NUMBERED_FIRST = re.compile(_ITEM)
+_NUMBERED_LATER = re.compile(rf"[\n,]{_ITEM}")
 _PERIOD = re.compile(r"([.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])")
 _NEWLINE = re.compile(r"\n\s*(?=\S)")
 _LAST_WORD = re.compile(r"([A-Za-z.]+)$")
@@ -73,15 +75,9 @@ def sentence_starts(text: str, no_break_after: Iterable[str]) -> list[int]:
 
 
 def numbered_items(text: str) -> list[int]:
-    """Where numbered list items (``1.``, ``(2)``) begin: ``_NUMBERED.finditer``'s matches,
-    less their leading blanks."""
-    found = []
-    if (first := _NUMBERED.match(text)) is not None:
-        found.append(len(first.group()) - len(first.group().lstrip()))
-    for match in _NUMBERED_LATER.finditer(text):
-        item = match.group(1)
-        found.append(match.start(1) + len(item) - len(item.lstrip()))
-    return found
+    """Where numbered list items (``1.``, ``(2)``) begin, past their leading blanks."""
+    found = [first.start(1)] if (first := _NUMBERED_FIRST.match(text)) else []
+    return found + [match.start(1) for match in _NUMBERED_LATER.finditer(text)]
 
 
 class ClinicalSentencizer:
