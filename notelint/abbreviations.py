@@ -10,10 +10,11 @@ from __future__ import annotations
 from scispacy.abbreviation import AbbreviationDetector
 from spacy.tokens import Doc
 
+from notelint.batching import BatchedPipe
 from notelint.doctext import doc_text
 
 
-class ParenthesisAbbreviationDetector(AbbreviationDetector):  # type: ignore[misc]
+class ParenthesisAbbreviationDetector(BatchedPipe, AbbreviationDetector):  # type: ignore[misc]
     """AbbreviationDetector (Schwartz & Hearst, 2003) that runs only when the text has ``(``."""
 
     def __call__(self, doc: Doc) -> Doc:

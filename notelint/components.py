@@ -21,6 +21,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from notelint.batching import BatchedPipe
 from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_file, load_lexicon
 from notelint.phrases import expand
 
@@ -144,7 +145,7 @@ def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     return out
 
 
-class PatternMatcher:
+class PatternMatcher(BatchedPipe):
     """A medspaCy TargetMatcher over one group of ``patterns/`` ("anatomy" or "concepts");
     its spans go to ``doc.spans[name]``."""
 
@@ -189,7 +190,7 @@ class PatternMatcher:
         return self
 
 
-class PatternContext:
+class PatternContext(BatchedPipe):
     """medspaCy ConText over ``doc.spans[span_group]``, with medspaCy's default rules less
     those ``patterns/context_rules.json`` excludes, plus its own."""
 

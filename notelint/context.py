@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from notelint.matching import PhraseFirstMatcher
+from notelint.sentences import first_tokens
 
 
 class SentenceScopedConText(ConText):  # type: ignore[misc]
@@ -44,7 +45,7 @@ class SentenceScopedConText(ConText):  # type: ignore[misc]
         graph = ConTextGraph(prune_on_modifier_overlap=self.prune_on_target_overlap)
         graph.targets, graph.modifiers, graph.edges = spans, [], []
         if len(spans):
-            starts = [sent.start for sent in doc.sents]
+            starts = first_tokens(doc)
 
             def sentence(token: int) -> int:
                 return starts[bisect_right(starts, token) - 1]

@@ -7,13 +7,17 @@ of their span, so a negated "no spasm" stays visible but never counts.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
+import numpy
+from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
 from notelint.doctext import doc_text
 from notelint.pipeline import ANATOMY, CONCEPTS
+from notelint.sentences import first_tokens
 
 Item = dict[str, Any]
 EVIDENCE_FIELDS = ("contractures", "muscles", "rom", "strength", "function", "myogenic",
@@ -50,10 +54,11 @@ class _Mentions:
         self.doc = doc
         self.text = text  # the original note: doc.text may be its same-length normalized copy
         # sentence of every token, computed once (Span.sent rescans the doc each time)
-        self.sents = list(doc.sents)
-        self.sent_of = [0] * len(doc)
-        for number, sent in enumerate(self.sents):
-            self.sent_of[sent.start : sent.end] = [number] * (sent.end - sent.start)
+        self.starts = first_tokens(doc)
+        self.ends = [*self.starts[1:], len(doc)] if self.starts else []
+        self.sent_of: list[int] = numpy.repeat(numpy.arange(len(self.starts)),
+                                               numpy.subtract(self.ends, self.starts)).tolist()
+        self._semicolons: list[int] | None = None
         spans = [*doc.spans.get(ANATOMY, []), *doc.spans.get(CONCEPTS, [])]
         self.by_label: dict[str, list[Span]] = {}
         for span in sorted(spans, key=lambda s: (s.start, s.end)):
@@ -65,7 +70,18 @@ class _Mentions:
 
     def sentence(self, span: Span) -> Span:
         """The sentence a span starts in."""
-        return self.sents[self.sent_of[span.start]]
+        number = self.sent_of[span.start]
+        return self.doc[self.starts[number] : self.ends[number]]
+
+    def last_semicolon(self, span: Span) -> int:
+        """The last ``;`` token of the span's sentence before the span, or -1."""
+        if self._semicolons is None:
+            orth = self.doc.to_array(ORTH)
+            self._semicolons = numpy.flatnonzero(orth == self.doc.vocab.strings[";"]).tolist()
+        before = bisect_left(self._semicolons, span.start) - 1
+        if before < 0 or self._semicolons[before] < self.starts[self.sent_of[span.start]]:
+            return -1
+        return self._semicolons[before]
 
     def in_sentence(self, label: str, span: Span) -> list[Span]:
         key = self.sent_of[span.start]
@@ -79,7 +95,7 @@ class _Mentions:
         """Muscles of the span's sentence, else of the sentence right after it."""
         same = self.muscles_in_sentence(span)
         following = self.sent_of[span.start] + 1
-        if same or following >= len(self.sents):
+        if same or following >= len(self.starts):
             return same
         return [m for m in self.muscles if self.sent_of[m.start] == following]
 
@@ -109,8 +125,7 @@ def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
     """The side of a muscle: the side words before it in its sentence, else just after it."""
     sides = mentions.in_sentence("SIDE", muscle)
     # a semicolon ends the reach of a side word: "Right TA 3+/5; quadriceps 4+/5 bilaterally"
-    clause = max((t.i for t in mentions.sentence(muscle) if t.text == ";" and t.i < muscle.start),
-                 default=-1)
+    clause = mentions.last_semicolon(muscle)
     before = [s for s in sides if clause < s.start and s.end <= muscle.start]
     if before:
         chosen = {_meta(before[-1])["side"]}

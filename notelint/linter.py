@@ -24,8 +24,11 @@ from notelint.rules import RULES, Hit, NoteFacts
 from notelint.suggest import affirmed_muscle_contractures, documented_sites, suggest
 
 Result = dict[str, Any]
-# an ICD-10-CM code written in the note, with its dot: "M62.451", "I69.351"
-_NOTE_CODE = re.compile(r"(?<![A-Za-z0-9.])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
+# an ICD-10-CM code written in the note, with its dot: "M62.451", "I69.351"; not preceded
+# by a letter, digit or dot. That test sits after the first letter
+# ("(?<![A-Za-z0-9.].)"), not before it, so that re scans for the letter in C rather
+# than trying the pattern at every character: same matches, half the time.
+_NOTE_CODE = re.compile(r"([A-TV-Z](?<![A-Za-z0-9.].)[0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
 # a three-character code without a dot counts only in parentheses: "(G35)"
 _NOTE_CATEGORY = re.compile(r"\(([A-TV-Z][0-9][0-9])\)")
 _NEWLINE = re.compile("\n")

@@ -18,6 +18,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from notelint.batching import BatchedPipe
 from notelint.doctext import doc_text
 from notelint.lexicon import MEASURE_FILES, Lexicon, Rule, load_file, load_lexicon
 from notelint.regexscan import AnchoredRegex, WordStarts
@@ -187,7 +188,7 @@ class MeasureExtractor:
         return found
 
 
-class MeasureComponent:
+class MeasureComponent(BatchedPipe):
     """Stores ``doc._.notelint_rom`` and ``doc._.notelint_strength``; saves its rules with
     ``to_disk`` (``measures.jsonl``) and reads them back with ``from_disk``."""
 

@@ -15,8 +15,10 @@ parse). A pattern whose first characters cannot be worked out keeps the plain
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from re import _casefix as casefix  # type: ignore[attr-defined]
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
@@ -24,7 +26,18 @@ from typing import Any
 
 import numpy
 
+# Characters whose lowercase (as ``re`` folds case) is not their ``upper()``'s: the dotted
+# capital I folds to i, the Kelvin sign to k. tests/test_regexscan.py rebuilds the list
+# from every code point, so a Python with newer Unicode data fails there.
+ODD_UPPER = ("\u0130\u01c5\u01c8\u01cb\u01f2\u03f4\u1e9e\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e"
+             "\u1f8f\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa8\u1fa9\u1faa\u1fab\u1fac"
+             "\u1fad\u1fae\u1faf\u1fbc\u1fcc\u1ffc\u2126\u212a\u212b")
 _MAX_SET = 512  # wider first-character sets (\d is all Unicode digits) become "any digit or ..."
+
+
+_ASCII_CATEGORIES = {category: {chr(c) for c in range(128) if re.match(pattern, chr(c))}
+                     for category, pattern in ((sre.CATEGORY_DIGIT, r"\d"), (sre.CATEGORY_SPACE, r"\s"),
+                                               (sre.CATEGORY_WORD, r"\w"))}
 
 
 class _Unknown(Exception):
@@ -38,11 +51,13 @@ def _cased(chars: set[str], flags: int) -> set[str]:
     out = {c for ch in chars for c in (ch.lower(), ch.upper(), ch) if len(c) == 1}
     for ch in list(out):
         out.update(chr(extra) for extra in casefix._EXTRA_CASES.get(ord(ch), ()))
+    out.update(c for c in ODD_UPPER if chr(_sre.unicode_tolower(ord(c))) in out)
     return out
 
 
-def _class(items: list[tuple[Any, Any]], flags: int) -> tuple[set[str], bool]:
-    """Characters of a ``[...]`` class, and whether it holds every digit (``\\d``)."""
+def _class(items: list[tuple[Any, Any]], flags: int, ascii: bool = False) -> tuple[set[str], bool]:
+    """Characters of a ``[...]`` class, and whether it holds every digit (``\\d``).
+    ``ascii``: of those an all-ASCII text can hold (``\\d``, ``\\s``, ``\\w`` as characters)."""
     chars: set[str] = set()
     digits = False
     for op, value in items:
@@ -50,6 +65,8 @@ def _class(items: list[tuple[Any, Any]], flags: int) -> tuple[set[str], bool]:
             chars.add(chr(value))
         elif op is sre.RANGE and value[1] - value[0] < _MAX_SET:
             chars.update(chr(c) for c in range(value[0], value[1] + 1))
+        elif op is sre.CATEGORY and ascii and value in _ASCII_CATEGORIES:
+            chars |= _ASCII_CATEGORIES[value]
         elif op is sre.CATEGORY and value is sre.CATEGORY_DIGIT:
             digits = True
         else:
@@ -96,9 +113,10 @@ def _op(op: Any, value: Any, flags: int) -> tuple[set[str], bool, bool]:
     raise _Unknown(op)
 
 
-def _prefixes(items: Any, flags: int, k: int) -> set[str]:
+def _prefixes(items: Any, flags: int, k: int, ascii: bool = False) -> set[str]:
     """Every string of ``k`` characters a match of the parsed sequence can begin with; a
-    shorter string where the sequence can end sooner (what follows it then comes next)."""
+    shorter string where the sequence can end sooner (what follows it then comes next).
+    ``ascii``: in an all-ASCII text, where ``\\d`` is ``[0-9]``."""
     current = {""}
     for op, value in items:
         grown: set[str] = set()
@@ -106,16 +124,17 @@ def _prefixes(items: Any, flags: int, k: int) -> set[str]:
             if len(start) >= k:
                 grown.add(start)
             else:
-                grown.update(start + rest for rest in _item_prefixes(op, value, flags, k - len(start)))
+                grown.update(start + rest
+                             for rest in _item_prefixes(op, value, flags, k - len(start), ascii))
         current = grown
     return current
 
 
-def _item_prefixes(op: Any, value: Any, flags: int, k: int) -> set[str]:
+def _item_prefixes(op: Any, value: Any, flags: int, k: int, ascii: bool) -> set[str]:
     if op is sre.LITERAL:
         return _cased({chr(value)}, flags)
     if op is sre.IN:
-        chars, digits = _class(value, flags)
+        chars, digits = _class(value, flags, ascii)
         if digits:
             raise _Unknown(op)
         return chars
@@ -123,9 +142,9 @@ def _item_prefixes(op: Any, value: Any, flags: int, k: int) -> set[str]:
         return {""}
     if op is sre.SUBPATTERN:
         _group, add, remove, items = value
-        return _prefixes(items, (flags | add) & ~remove, k)
+        return _prefixes(items, (flags | add) & ~remove, k, ascii)
     if op is sre.BRANCH:
-        return {p for alternative in value[1] for p in _prefixes(alternative, flags, k)}
+        return {p for alternative in value[1] for p in _prefixes(alternative, flags, k, ascii)}
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
         low, high, items = value
         found, current = set(), {""}
@@ -136,7 +155,7 @@ def _item_prefixes(op: Any, value: Any, flags: int, k: int) -> set[str]:
             if count >= high or complete:
                 return found
             current = {p + q for p in current
-                       for q in (_prefixes(items, flags, k - len(p)) if len(p) < k else {""})}
+                       for q in (_prefixes(items, flags, k - len(p), ascii) if len(p) < k else {""})}
         return found | current
     raise _Unknown(op)
 
@@ -151,6 +170,118 @@ def _starts_at_word_boundary(items: Any) -> bool:
     if op is sre.BRANCH:
         return all(_starts_at_word_boundary(list(alternative)) for alternative in value[1])
     return op is sre.AT and value is sre.AT_BOUNDARY
+
+
+_MAX_STRINGS = 64  # a node that can match more strings than this counts as "any string"
+_EMPTY = frozenset({("", False)})
+
+# A string a match holds, and whether it matches case-insensitively.
+Factor = tuple[str, bool]
+Factors = tuple[frozenset[Factor] | None, list[frozenset[Factor]]]
+
+
+def _product(left: frozenset[Factor] | None, right: frozenset[Factor] | None) -> frozenset[Factor] | None:
+    """Every concatenation of a string of ``left`` with one of ``right``; None if unknown or too many."""
+    if left is None or right is None or len(left) * len(right) > _MAX_STRINGS:
+        return None
+    return frozenset((a + b, ca or cb) for a, ca in left for b, cb in right)
+
+
+def _covers(short: Factor, long: Factor) -> bool:
+    """Whether ``long`` in a text means ``short`` is there too."""
+    (s, s_case), (t, t_case) = short, long
+    return s.lower() in t.lower() if s_case else not t_case and s in t
+
+
+def _needed(strings: frozenset[Factor]) -> frozenset[Factor] | None:
+    """``strings`` as a set one of which every match holds: None if one is empty (then a
+    match need hold nothing), only the shortest where one string holds another."""
+    if any(not s for s, _ in strings):
+        return None
+    return frozenset(f for f in strings if not any(g != f and _covers(g, f) for g in strings))
+
+
+def _sequence_factors(items: Any, flags: int) -> Factors:
+    """(every string the parsed sequence can match, if few; sets of strings of which a match
+    holds at least one each). Consecutive items of few strings join into longer strings."""
+    required: list[frozenset[Factor]] = []
+    whole: frozenset[Factor] | None = _EMPTY
+    run: frozenset[Factor] = _EMPTY
+    for op, value in items:
+        exact, needed = _item_factors(op, value, flags)
+        required.extend(needed)
+        whole = _product(whole, exact)
+        joined = _product(run, exact)
+        if joined is None:  # the run of known strings ends here
+            if (closed := _needed(run)) is not None:
+                required.append(closed)
+            joined = exact if exact is not None else _EMPTY
+        run = joined
+    if (closed := _needed(run)) is not None:
+        required.append(closed)
+    return whole, required
+
+
+def _item_factors(op: Any, value: Any, flags: int) -> Factors:
+    case = bool(flags & re.IGNORECASE)
+    if op is sre.LITERAL:
+        return frozenset({(chr(value), case)}), []
+    if op is sre.IN:
+        if all(item is sre.LITERAL for item, _ in value) and len(value) <= 16:
+            return frozenset((chr(c), case) for _, c in value), []
+        return None, []
+    if op in (sre.AT, sre.ASSERT_NOT):
+        return _EMPTY, []
+    if op is sre.ASSERT:  # zero width, but what it looks at is in the text
+        return _EMPTY, _sequence_factors(value[1], flags)[1]
+    if op is sre.SUBPATTERN:
+        _group, add, remove, items = value
+        return _sequence_factors(items, (flags | add) & ~remove)
+    if op is sre.BRANCH:
+        alternatives = [_sequence_factors(alternative, flags) for alternative in value[1]]
+        exact: frozenset[Factor] | None = frozenset()
+        for strings, _ in alternatives:
+            exact = None if exact is None or strings is None else exact | strings
+        if exact is not None and len(exact) > _MAX_STRINGS:
+            exact = None
+        if not all(needed for _, needed in alternatives):
+            return exact, []
+        # a match holds one string of the set its alternative needs: the union of one set each
+        picked = [max(needed, key=_strength) for _, needed in alternatives]
+        union = _needed(frozenset().union(*picked))
+        return exact, [union] if union is not None else []
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, high, items = value
+        strings, needed = _sequence_factors(items, flags)
+        exact = None
+        if strings is not None and high <= 4:
+            power: frozenset[Factor] | None = _EMPTY
+            exact = _EMPTY if low == 0 else frozenset()
+            for count in range(1, high + 1):
+                power = _product(power, strings)
+                if power is None:
+                    exact = None
+                    break
+                if count >= low:
+                    exact |= power
+        return exact, needed if low >= 1 else []
+    return None, []  # anything else: a match may hold any string
+
+
+def _strength(strings: frozenset[Factor]) -> tuple[int, int]:
+    """How much a set narrows: longer shortest string first, then fewer strings."""
+    return min(len(s) for s, _ in strings), -len(strings)
+
+
+def required_strings(regex: re.Pattern[str]) -> list[frozenset[Factor]]:
+    """Sets of strings read from the parsed pattern: every match holds at least one string
+    of each set (case-insensitively where flagged). Empty when nothing is known."""
+    try:
+        parsed = parser.parse(regex.pattern, regex.flags)
+    except re.error:
+        return []
+    _exact, required = _sequence_factors(list(parsed), parsed.state.flags)
+    return list(dict.fromkeys(required))
 
 
 _ASCII_WORD = numpy.array([chr(c).isalnum() or c == ord("_") for c in range(128)])
@@ -171,6 +302,34 @@ class WordStarts:
         self.codes, self.ascii_codes = codes, ascii_codes
         self.starts = word.copy()
         self.starts[1:] &= ~word[:-1]
+        self.text = text
+        self._lower: str | None = None
+        self._pairs: numpy.ndarray | None = None
+
+    def holds_one(self, sensitive: tuple[str, ...], insensitive: tuple[str, ...]) -> bool:
+        """Whether the text holds one of ``sensitive`` as it is or one of ``insensitive``
+        (lowercase ASCII) in any case. A text that is not all ASCII is taken to hold every
+        ``insensitive`` string: ``re`` matches ``s`` to the long s, which ``lower`` keeps."""
+        if any(s in self.text for s in sensitive):
+            return True
+        if not insensitive or not self.ascii:
+            return bool(insensitive)
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return any(s in self._lower for s in insensitive)
+
+    def ascii_positions(self, plan: AsciiPlan) -> list[int]:
+        """Of an all-ASCII text: the positions, in order, ``plan`` lets a match start at."""
+        if self._pairs is None:  # each character's code and the next one's (NUL at the end)
+            following = numpy.zeros_like(self.codes)
+            following[:-1] = self.codes[1:]
+            self._pairs = (self.codes << 7) | following
+        hits = plan.pairs[self._pairs]
+        if plan.word_start:
+            hits &= self.starts
+        if plan.behind is not None:
+            hits[1:] &= ~plan.behind[self.codes[:-1]]
+        return numpy.flatnonzero(hits).tolist()
 
     def positions(self, regex: AnchoredRegex) -> list[int]:
         """The word starts, in order, whose first letter is one of ``regex.letters``."""
@@ -178,6 +337,44 @@ class WordStarts:
         if not self.ascii and regex.other_letters:
             hits |= numpy.isin(self.codes, regex.other_letters)
         return numpy.flatnonzero(self.starts & hits).tolist()
+
+
+@dataclass(frozen=True)
+class AsciiPlan:
+    """Where a match can start in an all-ASCII text (in it, ``\\d`` is ``[0-9]``)."""
+
+    pairs: numpy.ndarray  # by ``code << 7 | next code``: the first two characters can begin a match
+    word_start: bool  # the match starts with ``\\b`` and a letter: only at a word start
+    behind: numpy.ndarray | None  # by code: a character the match cannot follow
+
+
+def _ascii_plan(items: Any, flags: int) -> AsciiPlan | None:
+    """The :class:`AsciiPlan` of a parsed pattern, or None if its start cannot be worked out."""
+    try:
+        begins = {b for b in _prefixes(items, flags, 2, ascii=True) if b.isascii()}
+    except _Unknown:
+        return None
+    if not begins or "" in begins:
+        return None
+    pairs = numpy.zeros(128 * 128, dtype=bool)
+    for begin in begins:
+        if len(begin) == 2:
+            pairs[ord(begin[0]) << 7 | ord(begin[1])] = True
+        else:  # the match may be one character long: any character may follow
+            pairs[ord(begin) << 7:(ord(begin) + 1) << 7] = True
+    word_start = _starts_at_word_boundary(items) and all(b[0].isalpha() for b in begins)
+    behind = numpy.zeros(128, dtype=bool)
+    for op, value in items:  # the zero-width items the pattern starts with
+        if op not in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            break
+        direction, body = value if op is sre.ASSERT_NOT else (0, [])
+        if direction == -1 and len(body) == 1 and body[0][0] in (sre.LITERAL, sre.IN):
+            try:  # a one-character negative lookbehind: what the match cannot follow
+                chars = _item_prefixes(*body[0], flags, 1, True)
+            except _Unknown:
+                continue
+            behind[[ord(c) for c in chars if c.isascii()]] = True
+    return AsciiPlan(pairs, word_start, behind if behind.any() else None)
 
 
 class AnchoredRegex:
@@ -192,8 +389,15 @@ class AnchoredRegex:
         # the two characters a match can begin with (one where it may be one long), if known
         self.pairs: frozenset[str] | None = None
         self.singles: frozenset[str] = frozenset()
+        # strings a match must hold, one of each set: a text without them is not searched
+        self.required = [(tuple(s for s, case in strings if not case),
+                          tuple(s.lower() for s, case in strings if case))
+                         for strings in required_strings(regex)
+                         if all(s.isascii() for s, case in strings if case)]
+        self.ascii_plan: AsciiPlan | None = None
         try:
             parsed = parser.parse(regex.pattern, regex.flags)
+            self.ascii_plan = _ascii_plan(list(parsed), parsed.state.flags)
             chars, digits, nullable = _first(list(parsed), parsed.state.flags)
         except (_Unknown, re.error):
             return
@@ -218,8 +422,14 @@ class AnchoredRegex:
         """The matches of ``regex.finditer(text)``. ``words`` are the text's word starts,
         found once for all patterns of a note."""
         positions: Iterable[int]
-        if self.letters is not None:
-            positions = (words or WordStarts(text)).positions(self)
+        if self.required or self.ascii_plan is not None or self.letters is not None:
+            words = words or WordStarts(text)
+            if not all(words.holds_one(*strings) for strings in self.required):
+                return
+        if words is not None and words.ascii and self.ascii_plan is not None:
+            positions = words.ascii_positions(self.ascii_plan)
+        elif words is not None and self.letters is not None:
+            positions = words.positions(self)
             if self.pairs is not None:
                 pairs, singles = self.pairs, self.singles
                 positions = [p for p in positions if text[p:p + 2] in pairs or text[p] in singles]

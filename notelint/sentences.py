@@ -19,6 +19,7 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from notelint.batching import BatchedPipe
 from notelint.doctext import doc_text
 from notelint.lexicon import load_lexicon
 
@@ -80,7 +81,18 @@ def numbered_items(text: str) -> list[int]:
     return found + [match.start(1) for match in _NUMBERED_LATER.finditer(text)]
 
 
-class ClinicalSentencizer:
+def first_tokens(doc: Doc) -> list[int]:
+    """``[sent.start for sent in doc.sents]``, read from the SENT_START array instead of
+    making a Span per sentence (what ``doc.sents`` costs is mostly those Spans)."""
+    if "sents" in doc.user_hooks or not doc.has_annotation("SENT_START"):
+        return [sent.start for sent in doc.sents]  # a hook decides, or spaCy's own error
+    if not len(doc):
+        return []
+    flags = doc.to_array(SENT_START).astype("int64")  # 1: starts a sentence, -1 or 0: not
+    return [0, *(numpy.flatnonzero(flags[1:] == 1) + 1).tolist()]
+
+
+class ClinicalSentencizer(BatchedPipe):
     """Sets ``Token.is_sent_start`` from :func:`sentence_starts`."""
 
     def __init__(self, no_break_after: Iterable[str]) -> None:
