@@ -11,6 +11,16 @@ resuming after each match as ``finditer`` does. A pattern that starts with
 can follow it (the pattern's possible first two characters, also read from the
 parse). A pattern whose first characters cannot be worked out keeps the plain
 ``finditer``.
+
+Two more shortcuts, both read from the parse as well:
+
+- **Required strings** (:func:`required_strings`): sets of strings of which every
+  match holds one ("deg" or "°" for a degree value). A note without them is
+  not searched at all; most notes name no degrees.
+- **All-ASCII notes** (:class:`AsciiPlan`): a table of the two-character starts
+  a match can have (there ``\\d`` is ``[0-9]``, so digit patterns get one too),
+  and a one-character negative lookbehind at the start of the pattern
+  (``(?<![\\d.,/])``), both applied to the whole note in one numpy pass.
 """
 
 from __future__ import annotations
