@@ -29,6 +29,7 @@ import _sre  # type: ignore[import-not-found]
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from re import _casefix as casefix  # type: ignore[attr-defined]
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
@@ -42,6 +43,9 @@ import numpy
 ODD_UPPER = ("\u0130\u01c5\u01c8\u01cb\u01f2\u03f4\u1e9e\u1f88\u1f89\u1f8a\u1f8b\u1f8c\u1f8d\u1f8e"
              "\u1f8f\u1f98\u1f99\u1f9a\u1f9b\u1f9c\u1f9d\u1f9e\u1f9f\u1fa8\u1fa9\u1faa\u1fab\u1fac"
              "\u1fad\u1fae\u1faf\u1fbc\u1fcc\u1ffc\u2126\u212a\u212b")
+_ODD_BY_LOWER: dict[str, list[str]] = {}
+for _odd in ODD_UPPER:
+    _ODD_BY_LOWER.setdefault(chr(_sre.unicode_tolower(ord(_odd))), []).append(_odd)
 _MAX_SET = 512  # wider first-character sets (\d is all Unicode digits) become "any digit or ..."
 
 
@@ -61,7 +65,8 @@ def _cased(chars: set[str], flags: int) -> set[str]:
     out = {c for ch in chars for c in (ch.lower(), ch.upper(), ch) if len(c) == 1}
     for ch in list(out):
         out.update(chr(extra) for extra in casefix._EXTRA_CASES.get(ord(ch), ()))
-    out.update(c for c in ODD_UPPER if chr(_sre.unicode_tolower(ord(c))) in out)
+    for ch in list(out):
+        out.update(_ODD_BY_LOWER.get(ch, ()))
     return out
 
 
@@ -208,7 +213,11 @@ def _needed(strings: frozenset[Factor]) -> frozenset[Factor] | None:
     match need hold nothing), only the shortest where one string holds another."""
     if any(not s for s, _ in strings):
         return None
-    return frozenset(f for f in strings if not any(g != f and _covers(g, f) for g in strings))
+    kept: list[Factor] = []
+    for string in sorted(strings, key=lambda f: (len(f[0]), not f[1], f[0])):  # shortest first
+        if not any(_covers(shorter, string) for shorter in kept):
+            kept.append(string)
+    return frozenset(kept)
 
 
 def _sequence_factors(items: Any, flags: int) -> Factors:
@@ -290,8 +299,11 @@ def required_strings(regex: re.Pattern[str]) -> list[frozenset[Factor]]:
         parsed = parser.parse(regex.pattern, regex.flags)
     except re.error:
         return []
-    _exact, required = _sequence_factors(list(parsed), parsed.state.flags)
-    return list(dict.fromkeys(required))
+    return _required(list(parsed), parsed.state.flags)
+
+
+def _required(items: Any, flags: int) -> list[frozenset[Factor]]:
+    return list(dict.fromkeys(_sequence_factors(items, flags)[1]))
 
 
 _ASCII_WORD = numpy.array([chr(c).isalnum() or c == ord("_") for c in range(128)])
@@ -396,43 +408,66 @@ class AnchoredRegex:
         self.letters: frozenset[str] | None = None
         self.ascii_table = numpy.zeros(128, dtype=bool)  # of letters: ASCII ones, then others
         self.other_letters: list[int] = []
-        # the two characters a match can begin with (one where it may be one long), if known
-        self.pairs: frozenset[str] | None = None
-        self.singles: frozenset[str] = frozenset()
         # strings a match must hold, one of each set: a text without them is not searched
-        self.required = [(tuple(s for s, case in strings if not case),
-                          tuple(s.lower() for s, case in strings if case))
-                         for strings in required_strings(regex)
-                         if all(s.isascii() for s, case in strings if case)]
-        self.ascii_plan: AsciiPlan | None = None
+        self.required: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        self._parsed: tuple[list[Any], int] | None = None
         try:
             parsed = parser.parse(regex.pattern, regex.flags)
-            self.ascii_plan = _ascii_plan(list(parsed), parsed.state.flags)
-            chars, digits, nullable = _first(list(parsed), parsed.state.flags)
-        except (_Unknown, re.error):
+        except re.error:
+            return
+        self._parsed = (list(parsed), parsed.state.flags)
+        self.required = [(tuple(s for s, case in strings if not case),
+                          tuple(s.lower() for s, case in strings if case))
+                         for strings in _required(*self._parsed)
+                         if all(s.isascii() for s, case in strings if case)]
+        try:
+            chars, digits, nullable = _first(*self._parsed)
+        except _Unknown:
             return
         if nullable or not (chars or digits):
             return
-        if _starts_at_word_boundary(list(parsed)) and not digits and all(c.isalpha() for c in chars):
+        if _starts_at_word_boundary(self._parsed[0]) and not digits and all(c.isalpha() for c in chars):
             self.letters = frozenset(chars)
             self.ascii_table[[ord(c) for c in chars if ord(c) < 128]] = True
             self.other_letters = sorted(ord(c) for c in chars if ord(c) >= 128)
-            try:
-                begins = _prefixes(list(parsed), parsed.state.flags, 2)
-            except _Unknown:
-                return
-            if "" not in begins:
-                self.pairs = frozenset(p for p in begins if len(p) == 2)
-                self.singles = frozenset(p for p in begins if len(p) == 1)
             return
         cls = "".join(re.escape(c) for c in sorted(chars)) + (r"\d" if digits else "")
         self.starts = re.compile(f"[{cls}]")
+
+    # Worked out on first use, not at start-up: a one-note run needs few of them.
+    @cached_property
+    def ascii_plan(self) -> AsciiPlan | None:
+        """Where a match can start in an all-ASCII text, if that can be worked out."""
+        return _ascii_plan(*self._parsed) if self._parsed is not None else None
+
+    @cached_property
+    def _begins(self) -> tuple[frozenset[str] | None, frozenset[str]]:
+        if self.letters is None or self._parsed is None:
+            return None, frozenset()
+        try:
+            begins = _prefixes(*self._parsed, 2)
+        except _Unknown:
+            return None, frozenset()
+        if "" in begins:
+            return None, frozenset()
+        return (frozenset(p for p in begins if len(p) == 2),
+                frozenset(p for p in begins if len(p) == 1))
+
+    @property
+    def pairs(self) -> frozenset[str] | None:
+        """The two characters a match of a word-start pattern can begin with, if known."""
+        return self._begins[0]
+
+    @property
+    def singles(self) -> frozenset[str]:
+        """The characters a match can be when it is one character long."""
+        return self._begins[1]
 
     def finditer(self, text: str, words: WordStarts | None = None) -> Iterator[re.Match[str]]:
         """The matches of ``regex.finditer(text)``. ``words`` are the text's word starts,
         found once for all patterns of a note."""
         positions: Iterable[int]
-        if self.required or self.ascii_plan is not None or self.letters is not None:
+        if self._parsed is not None:  # then required strings or a start plan may apply
             words = words or WordStarts(text)
             if not all(words.holds_one(*strings) for strings in self.required):
                 return
