@@ -9,8 +9,9 @@ Usage::
 Every figure is a wall time of a whole command on this machine, so start-up is
 included and then taken out: the marginal cost per note is
 ``(time(all notes) - time(one note)) / (notes - 1)``, the median of
-``--repeat`` interleaved runs, on the notes six times over. Peak RSS is read from the child's own rusage. The notes are
-the corpus when present, else the synthetic samples repeated.
+``--repeat`` interleaved runs, on the notes six times over. Peak RSS is read
+from the child's own rusage. The notes are the corpus when present, else the
+synthetic samples repeated.
 """
 
 from __future__ import annotations
