@@ -315,11 +315,15 @@ class WordStarts:
 
     def __init__(self, text: str) -> None:
         codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
-        ascii_codes = numpy.where(codes < 128, codes, 0)  # NUL: not a word character
-        word = _ASCII_WORD[ascii_codes]
-        self.ascii = bool((codes < 128).all())
-        if not self.ascii:
-            others = numpy.unique(codes[codes >= 128]).tolist()
+        self.ascii = text.isascii()
+        if self.ascii:
+            ascii_codes = codes
+            word = _ASCII_WORD[codes]
+        else:
+            high = codes >= 128
+            ascii_codes = numpy.where(high, 0, codes)  # NUL: not a word character
+            word = _ASCII_WORD[ascii_codes]
+            others = numpy.unique(codes[high]).tolist()
             word |= numpy.isin(codes, [c for c in others if chr(c).isalnum()])
         self.codes, self.ascii_codes = codes, ascii_codes
         self.starts = word.copy()
