@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_CORPUS = Path("../shared/corpus/mtsamples-dev.jsonl")
+DEFAULT_WILD = Path("../shared/corpus/mtsamples-wild.jsonl")
 
 
 @dataclass
@@ -119,16 +120,34 @@ def _print_scores(title: str, scores: dict[str, Score], show_errors: bool) -> No
                 print(f"  [{name}] {line}")
 
 
-def evaluate_real(corpus: Path, gold_dir: Path, show_errors: bool,
-                  title: str = "Real notes") -> dict[str, Any]:
-    """Scores on the annotated real notes, and applicability on the whole corpus."""
+def read_corpus(*corpora: Path) -> dict[str, str]:
+    """Note text by id, from one or more corpus files (JSON Lines with ``id`` and ``text``)."""
     notes = {}
-    with corpus.open(encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            notes[record["id"]] = record["text"]
-    gold = [json.loads(line) for path in sorted(gold_dir.glob("*.jsonl"))
+    for corpus in corpora:
+        with corpus.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                notes[record["id"]] = record["text"]
+    return notes
+
+
+def read_gold(gold_dir: Path) -> list[dict[str, Any]]:
+    """Every annotation line of the ``*.jsonl`` files of a gold folder, in file order."""
+    return [json.loads(line) for path in sorted(gold_dir.glob("*.jsonl"))
             for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def evaluate_real(corpus: Path | dict[str, str], gold_dir: Path, show_errors: bool,
+                  title: str = "Real notes", lint_all: bool = True) -> dict[str, Any]:
+    """Scores on the annotated real notes, and applicability on the whole corpus.
+
+    ``corpus`` is a corpus file or note texts by id; with ``lint_all`` false only the
+    annotated notes are linted (and applicability is counted on them).
+    """
+    notes = read_corpus(corpus) if isinstance(corpus, Path) else corpus
+    gold = read_gold(gold_dir)
+    if not lint_all:
+        notes = {g["id"]: notes[g["id"]] for g in gold}
     results = {r["source"]: r for r in _lint_texts(list(notes.items()))}
     scores = {name: Score() for name in ("rom degrees", "strength grades", "contracture status",
                                          "contracture kind")}
@@ -150,7 +169,8 @@ def evaluate_real(corpus: Path, gold_dir: Path, show_errors: bool,
     affirmed = [r["source"] for r in results.values()
                 if any(c["status"] == "affirmed" and c["kind"] == "muscle"
                        for c in r["evidence"]["contractures"])]
-    _print_scores(f"{title}: {len(gold)} annotated notes ({gold_dir}) of {corpus}", scores,
+    where = corpus if isinstance(corpus, Path) else f"{len(notes)} notes"
+    _print_scores(f"{title}: {len(gold)} annotated notes ({gold_dir}) of {where}", scores,
                   show_errors)
     accuracy = status_ok / status_total if status_total else 1.0
     print(f"contracture status accuracy: {accuracy:.3f} ({status_ok}/{status_total} mentions)")
@@ -213,6 +233,92 @@ def evaluate_samples(samples: Path, show_errors: bool) -> dict[str, Any]:
             "code_ok": code_ok, "total": len(expected), "applicable_ok": applicable_ok}
 
 
+# the rule catalogue of RULES.md: a scenario's silent checks are every code it does not
+# expect (fixed here, so that first-run and final figures share one denominator)
+CATALOGUE = ("NL101", "NL102", "NL201", "NL202", "NL203", "NL204", "NL205", "NL301", "NL302",
+             "NL303", "NL304", "NL305", "NL306", "NL307", "NL308", "NL401", "NL402", "NL403",
+             "NL501", "NL601", "NL602")
+
+
+def evaluate_scenarios(folder: Path, show_errors: bool, title: str = "Coded scenarios"
+                       ) -> dict[str, Any]:
+    """Scores on coded scenario notes (``*.jsonl``: ``id``, ``text``, ``codes``, ``expect``).
+
+    Must-fire recall: the share of expected rules that fire. Wrong fires: the share of
+    silent checks (catalogue codes neither expected nor in ``may_fire``) that fire.
+    """
+    from notelint.inputs import from_text
+
+    cases = read_gold(folder)
+    notes = [from_text(c["id"], c["text"], c.get("codes", [])) for c in cases]
+    results = {r["source"]: r for r in _linter().lint(notes)}
+    fired_ok = fire_total = wrong = silent_total = 0
+    counts = Counter[str]()
+    per_rule = {code: Score() for code in CATALOGUE}
+    errors: list[str] = []
+    for case in cases:
+        expect, result = case["expect"], results[case["id"]]
+        fired = {f["rule"] for f in result["findings"]}
+        must, may = set(expect["fire"]), set(expect.get("may_fire", []))
+        fired_ok += len(must & fired)
+        fire_total += len(must)
+        silent = [c for c in CATALOGUE if c not in must and c not in may]
+        silent_total += len(silent)
+        wrong += sum(c in fired for c in silent)
+        for code in CATALOGUE:
+            score = per_rule[code]
+            if code in must:
+                score.tp += code in fired
+                score.fn += code not in fired
+            elif code in fired and code not in may:
+                score.fp += 1
+        checks = {"code": result["suggested_codes"] == expect["suggested_codes"],
+                  "applicable": result["applicable"] == expect["applicable"],
+                  "verdict": result.get("verdict") == expect.get("verdict")}
+        counts.update(k for k, ok in checks.items() if ok)
+        if show_errors:
+            missed, extra = sorted(must - fired), sorted((fired - must) - may)
+            if missed or extra or not all(checks.values()):
+                errors.append(f"{case['id']} [{case.get('style', '')}] missed {missed} wrong {extra}"
+                              f" code {result['suggested_codes']} (want {expect['suggested_codes']})"
+                              f" applicable {result['applicable']} verdict {result.get('verdict')}"
+                              f" (want {expect.get('verdict')})")
+    n = len(cases)
+    recall = fired_ok / fire_total if fire_total else 1.0
+    wrong_rate = wrong / silent_total if silent_total else 0.0
+    print(f"\n{title}: {n} notes ({folder})")
+    print(f"must-fire recall {recall:.3f} ({fired_ok}/{fire_total}); must-stay-silent checks "
+          f"that fired {wrong_rate:.3%} ({wrong}/{silent_total}); suggested code right "
+          f"{counts['code'] / n:.3f} ({counts['code']}/{n}); applicability "
+          f"{counts['applicable']}/{n}; verdict {counts['verdict']}/{n}")
+    print(f"{'rule':<28} {'tp':>5} {'fp':>5} {'fn':>5} {'precision':>9} {'recall':>7} {'f1':>7}")
+    for code, score in per_rule.items():
+        if score.tp or score.fp or score.fn:
+            print(score.row(code))
+    for line in errors:
+        print(f"  {line}")
+    return {"recall": recall, "wrong_rate": wrong_rate, "code": counts["code"] / n,
+            "applicable": counts["applicable"] / n, "verdict": counts["verdict"] / n, "n": n}
+
+
+def sample_wild(corpus: Path, kind: str, n: int, seed: int, width: int = 80) -> list[dict[str, Any]]:
+    """``n`` reported items of ``kind`` (``rom`` or ``strength``) drawn at random from a corpus,
+    each with its note id, offsets, value and context, for a person to judge."""
+    import random
+
+    notes = read_corpus(corpus)
+    items = []
+    for result in _lint_texts(list(notes.items())):
+        text = notes[result["source"]]
+        for item in result["evidence"][kind]:
+            value = item.get("degrees", item.get("grade"))
+            items.append({"id": result["source"], "start": item["start"], "end": item["end"],
+                          "value": value, "context": _context(text, item["start"], item["end"],
+                                                              width)})
+    random.Random(seed).shuffle(items)
+    return items[:n]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run both evaluations; exit 0 (the figures are the output, not a pass/fail)."""
     parser = argparse.ArgumentParser(prog="python -m notelint.evaluate", description=__doc__,
@@ -223,8 +329,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heldout", type=Path, default=Path("evaluation/heldout"),
                         help="annotations never used for development")
     parser.add_argument("--samples", type=Path, default=Path("samples"))
+    parser.add_argument("--wild", type=Path, default=DEFAULT_WILD,
+                        help="the unlabelled corpus of every specialty")
+    parser.add_argument("--blind", type=Path, default=Path("evaluation/blind"),
+                        help="frozen blind sets: real-note gold and coded scenarios")
     parser.add_argument("--errors", action="store_true", help="list false positives and negatives")
+    parser.add_argument("--sample-wild", type=int, metavar="N",
+                        help="print N reported items of --kind drawn at random from --wild "
+                             "(JSON Lines with context, for a person to judge) and stop")
+    parser.add_argument("--kind", choices=("rom", "strength"), default="rom")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.sample_wild:
+        if not args.wild.is_file():
+            print(f"{args.wild} is absent", file=sys.stderr)
+            return 2
+        for item in sample_wild(args.wild, args.kind, args.sample_wild, args.seed):
+            print(json.dumps(item))
+        return 0
     evaluate_samples(args.samples, args.errors)
     if args.corpus.is_file():
         evaluate_real(args.corpus, args.gold, args.errors, "Real notes, development set")
@@ -232,7 +354,24 @@ def main(argv: list[str] | None = None) -> int:
             evaluate_real(args.corpus, args.heldout, args.errors, "Real notes, held-out set")
     else:
         print(f"\nReal notes: skipped ({args.corpus} is absent)")
+    evaluate_blind(args.blind, args.corpus, args.wild, args.errors)
     return 0
+
+
+def evaluate_blind(blind: Path, dev: Path, wild: Path, show_errors: bool) -> dict[str, Any]:
+    """The frozen blind sets (never tuned on): real-note gold and coded scenarios."""
+    figures: dict[str, Any] = {}
+    scenarios = blind / "scenarios"
+    if scenarios.is_dir():
+        figures["scenarios"] = evaluate_scenarios(scenarios, show_errors,
+                                                  "Blind coded scenarios (frozen, never tuned on)")
+    real = blind / "real"
+    if real.is_dir() and dev.is_file() and wild.is_file():
+        figures["real"] = evaluate_real(read_corpus(dev, wild), real, show_errors,
+                                        "Blind real notes (frozen, never tuned on)", lint_all=False)
+    elif real.is_dir():
+        print(f"\nBlind real notes: skipped ({dev} or {wild} is absent)")
+    return figures
 
 
 if __name__ == "__main__":
