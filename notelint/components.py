@@ -2,15 +2,14 @@
 
 medspaCy's TargetMatcher and ConText keep their rules in memory only, so a
 pipeline built from them cannot be saved. These components hold the
-``patterns/`` entries they were built from, write them with ``to_disk`` and
-read them back with ``from_disk``: the pipeline saves with ``nlp.to_disk`` and
-loads with ``spacy.load`` (factories registered through the ``spacy_factories``
-entry point). Matchers are built on first use, so loading a saved pipeline
-builds them once, from the saved rules.
+``patterns/`` entries they are built from; ``patterns/`` is the one vocabulary
+source: ``nlp.to_disk`` saves the pipeline's configuration, not a copy of the
+rules, and a pipeline loaded with ``spacy.load`` (factories registered through
+the ``spacy_factories`` entry point) reads ``patterns/`` when a matcher is first
+used, so an edit of a pattern file takes effect on the next run.
 """
 
 import importlib.util
-import json
 import os
 import sys
 import types
@@ -22,12 +21,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from notelint.batching import BatchedPipe
-from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_file, load_lexicon
+from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_lexicon
 from notelint.phrases import expand
 
 GROUPS = {"anatomy": ANATOMY_FILES, "concepts": CONCEPT_FILES}
-RULES_FILE = "rules.jsonl"
-CONTEXT_FILE = "context_rules.json"
 
 
 class _DeferredPackage(types.ModuleType):
@@ -84,21 +81,6 @@ def quiet_medspacy_import() -> None:
     from medspacy._extensions import set_extensions
 
     set_extensions()
-
-
-def _rule_dict(rule: Rule) -> dict[str, Any]:
-    entry: dict[str, Any] = {"literal": rule.literal, "category": rule.category}
-    if rule.pattern is not None:
-        entry["pattern"] = rule.pattern
-    entry["metadata"] = rule.metadata
-    return entry
-
-
-def write_rules(path: Path, rules: Iterable[Rule]) -> None:
-    """Write lexicon entries as JSONL, one per line, readable by :func:`load_file`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = (json.dumps(_rule_dict(r), ensure_ascii=False, sort_keys=True) for r in rules)
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
 def target_rules(rules: list[Rule]) -> list:
@@ -181,12 +163,10 @@ class PatternMatcher(BatchedPipe):
         return self._matcher(doc)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        write_rules(Path(path) / RULES_FILE, self.rules or self._packaged_rules())
+        Path(path).mkdir(parents=True, exist_ok=True)  # the rules stay in patterns/ only
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "PatternMatcher":
-        categories = tuple(c for cats in GROUPS[self.group].values() for c in cats)
-        self.rules = load_file(Path(path) / RULES_FILE, categories)
-        self._matcher = None
+        self.rules, self._matcher = None, None  # read from patterns/ on first use
         return self
 
 
@@ -216,17 +196,10 @@ class PatternContext(BatchedPipe):
         return self._context(doc)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
-        rules = self.rules or load_lexicon().context_rules
-        (folder / CONTEXT_FILE).write_text(json.dumps(rules, indent=1, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+        Path(path).mkdir(parents=True, exist_ok=True)  # the rules stay in patterns/ only
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "PatternContext":
-        from notelint.lexicon import check_context_rules
-
-        self.rules = check_context_rules(Path(path) / CONTEXT_FILE)
-        self._context = None
+        self.rules, self._context = None, None  # read from patterns/ on first use
         return self
 
 

@@ -20,10 +20,9 @@ from spacy.tokens import Doc
 
 from notelint.batching import BatchedPipe
 from notelint.doctext import doc_text
-from notelint.lexicon import MEASURE_FILES, Lexicon, Rule, load_file, load_lexicon
+from notelint.lexicon import Lexicon, Rule, load_lexicon
 from notelint.regexscan import AnchoredRegex, WordStarts
 
-MEASURES_FILE = "measures.jsonl"
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
 
 
@@ -189,8 +188,8 @@ class MeasureExtractor:
 
 
 class MeasureComponent(BatchedPipe):
-    """Stores ``doc._.notelint_rom`` and ``doc._.notelint_strength``; saves its rules with
-    ``to_disk`` (``measures.jsonl``) and reads them back with ``from_disk``."""
+    """Stores ``doc._.notelint_rom`` and ``doc._.notelint_strength``; its rules are read
+    from ``patterns/`` on first use (``to_disk`` saves no copy of them)."""
 
     def __init__(self, rules: list[Rule] | None = None) -> None:
         self.rules = rules
@@ -216,14 +215,10 @@ class MeasureComponent(BatchedPipe):
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        from notelint.components import write_rules
-
-        write_rules(Path(path) / MEASURES_FILE, self.rules or load_lexicon().measures)
+        Path(path).mkdir(parents=True, exist_ok=True)  # the rules stay in patterns/ only
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "MeasureComponent":
-        categories = tuple(c for cats in MEASURE_FILES.values() for c in cats)
-        self.rules = load_file(Path(path) / MEASURES_FILE, categories)
-        self._extractor = None
+        self.rules, self._extractor = None, None  # read from patterns/ on first use
         return self
 
 

@@ -1,4 +1,5 @@
-"""models/: the packaged spaCy pipeline, loadable with spacy.load, equal to patterns/."""
+"""models/: the packaged spaCy pipeline (configuration, tokenizer), loadable with spacy.load;
+its vocabulary is read from patterns/, never copied into it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from conftest import ROOT
 from notelint.pipeline import MODEL_NAME, save
 
 SHIPPED = ROOT / "models" / MODEL_NAME
-TEXT_FILES = ("config.cfg", "meta.json", "notelint_anatomy/rules.jsonl",
-              "notelint_concepts/rules.jsonl", "notelint_context/context_rules.json",
-              "notelint_measures/measures.jsonl")
+TEXT_FILES = ("config.cfg", "meta.json")
 
 
 def test_models_no_drift_from_patterns(tmp_path):
@@ -22,6 +21,13 @@ def test_models_no_drift_from_patterns(tmp_path):
         assert (rebuilt / name).read_text(encoding="utf-8") == \
             (SHIPPED / name).read_text(encoding="utf-8"), (
             f"models/{MODEL_NAME}/{name} differs from patterns/: run `python -m notelint.pipeline`")
+
+
+def test_models_hold_no_copy_of_the_vocabulary():
+    """patterns/ is the one vocabulary source: the saved pipeline keeps no rule file."""
+    copies = [p.relative_to(SHIPPED) for p in SHIPPED.rglob("*.json*")
+              if p.parent != SHIPPED and p.parent.name.startswith("notelint_")]
+    assert copies == []
 
 
 def test_models_spacy_load_through_entry_points():
