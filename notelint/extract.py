@@ -264,7 +264,8 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     evidence["contractures"] = [_contracture_item(s, mentions, muscle_items)
                                 for s in mentions.of("CONTRACTURE")]
     evidence["muscles"] = list(muscle_items.values())
-    evidence["rom"] = [{**_base((m.start, m.end), text), "degrees": m.value, "motion": m.motion}
+    evidence["rom"] = [{**_base((m.start, m.end), text), "degrees": m.value, "motion": m.motion,
+                        "range": list(m.range) if m.range else None}
                        for m in doc._.notelint_rom]
     evidence["strength"] = [{**_base((m.start, m.end), text), "grade": m.value}
                             for m in doc._.notelint_strength]

@@ -40,8 +40,12 @@ ANATOMY_FILES: dict[str, tuple[str, ...]] = {
     "muscles.jsonl": ("MUSCLE",),
     "laterality.jsonl": ("SIDE",),
 }
+ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam")
+SECTION_FILES: dict[str, tuple[str, ...]] = {"sections.jsonl": ("SECTION",)}
+SECTION_NAMES = ("history", "past_history", "family_history", "social_history", "exam",
+                 "procedure", "assessment", "plan", "goals", "studies", "consent", "reflexes", "other")
 MEASURE_FILES: dict[str, tuple[str, ...]] = {
-    "rom.jsonl": ("ROM", "ROM_NUMBER", "ROM_MOTION", "ROM_EXCLUDE"),
+    "rom.jsonl": ("ROM", "ROM_NUMBER", "ROM_MOTION", "ROM_FRAME"),
     "strength.jsonl": ("STRENGTH", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"),
 }
 
@@ -149,13 +153,22 @@ def _check_metadata(rule: Rule) -> None:
         fail(f"unknown kind {meta.get('kind')!r}; one of {list(KINDS)}")
     elif rule.category in {"ROM", "STRENGTH"} and not isinstance(rule.pattern, str):
         fail(f"a {rule.category} entry needs a regex 'pattern'")
-    elif rule.category in {"ROM_EXCLUDE", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"}:
+    elif rule.category in {"ROM_FRAME", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"}:
         if not isinstance(meta.get("words"), list) or not isinstance(meta.get("window"), int):
             fail("needs 'metadata.words' (list) and 'metadata.window' (int)")
+        if rule.category == "ROM_FRAME" and meta.get("role") not in ROM_ROLES:
+            fail(f"unknown role {meta.get('role')!r}; one of {list(ROM_ROLES)}")
     elif rule.category == "CAUSE" and not {"cause", "category_code", "code_prefixes"} <= set(meta):
         fail("a CAUSE needs 'metadata.cause', 'metadata.category_code' and 'metadata.code_prefixes'")
     elif rule.category == "STUDY" and meta.get("study") not in {"EMG", "NCS", "MRI", "US"}:
         fail("a STUDY needs 'metadata.study', one of EMG, NCS, MRI, US")
+    elif rule.category == "SECTION":
+        if meta.get("section") not in SECTION_NAMES:
+            fail(f"unknown section {meta.get('section')!r}; one of {list(SECTION_NAMES)}")
+        titles = meta.get("titles")
+        if not isinstance(titles, list) or not all(isinstance(t, str) and t == t.lower().strip()
+                                                   and t for t in titles):
+            fail("'metadata.titles' must be a list of lower-case titles")
 
 
 def _load_group(folder: Path, files: dict[str, tuple[str, ...]]) -> list[Rule]:
@@ -174,10 +187,12 @@ class Lexicon:
     measures: list[Rule]
     context_rules: dict[str, Any]
     sentences: dict[str, Any]
+    sections: list[Rule] = field(default_factory=list)
 
     def of(self, category: str) -> list[Rule]:
         """All rules of one category, in file order."""
-        return [r for r in (*self.anatomy, *self.concepts, *self.measures) if r.category == category]
+        return [r for r in (*self.anatomy, *self.concepts, *self.measures, *self.sections)
+                if r.category == category]
 
 
 def _check_muscle_synonyms(rules: list[Rule]) -> None:
@@ -225,4 +240,5 @@ def load_lexicon(folder: Path | None = None) -> Lexicon:
         sentences = json.loads((folder / "sentences.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise PatternError(str(folder / "sentences.json"), None, f"cannot read ({exc})") from None
-    return Lexicon(anatomy, concepts, measures, context_rules, sentences)
+    sections = _load_group(folder, SECTION_FILES)
+    return Lexicon(anatomy, concepts, measures, context_rules, sentences, sections)

@@ -22,6 +22,7 @@ from notelint.batching import BatchedPipe
 from notelint.doctext import doc_text
 from notelint.lexicon import Lexicon, Rule, load_lexicon
 from notelint.regexscan import AnchoredRegex, WordStarts
+from notelint.sections import Sections
 
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
 
@@ -34,11 +35,100 @@ class Measure:
     end: int
     value: Any
     motion: str | None = None
+    range: tuple[int, int] | None = None
 
 
 def _words_regex(words: list[str]) -> re.Pattern[str]:
     alternatives = sorted((re.escape(w) for w in words), key=len, reverse=True)
     return re.compile(r"(?<![A-Za-z])(?:" + "|".join(alternatives) + r")(?![A-Za-z])", re.IGNORECASE)
+
+
+def _frame_regex(words: Iterable[str], prefix: str = "") -> re.Pattern[str]:
+    """Frame words, longest first; short all-capital abbreviations ("ER", "DF") match in
+    capitals only, so that "er" or "add" in prose is no frame."""
+    abbreviations = sorted((w for w in words if w.isupper() and len(w) <= 4), key=len, reverse=True)
+    rest = sorted((w for w in words if w not in abbreviations), key=len, reverse=True)
+    parts = [f"(?i:{'|'.join(map(re.escape, rest))})"] if rest else []
+    parts += [re.escape(w) for w in abbreviations]
+    return re.compile(prefix + r"(?<![A-Za-z])(" + "|".join(parts) + r")(?![A-Za-z])")
+
+
+class RomFrames:
+    """Decides whether a degree value measures a patient's joint position or motion.
+
+    The words of ``patterns/rom.jsonl``'s ``ROM_FRAME`` entries have roles: a
+    ``motion`` (flexion, lacks, popliteal angle, SLR...), a ``joint``, an
+    ``exclude`` frame (temperatures, views, implants, cuts, positioning...), a
+    ``goal``, and an ``exam`` cue (an exam under anaesthesia). :meth:`governs`:
+
+    1. a word right after the value decides first: "of flexion" makes it ROM,
+       "angle", "view", "Fahrenheit", "laparoscope" make it not;
+    2. a goal (therapy targets) or a ``procedure`` word (trialing, implants, positioning)
+       anywhere before it in its clause makes it not ROM;
+    3. otherwise the nearest frame word before it in its clause governs: a
+       motion makes it ROM, an excluding frame does not; a joint makes it ROM
+       only when no excluding frame stands anywhere in the clause;
+    4. a clause with no frame word reads under the clause before it (a motion
+       there, and no excluding word);
+    5. inside a procedure section, only a motion with no excluding word in its
+       clause, or an exam under anaesthesia, measures a patient.
+    """
+
+    def __init__(self, rules: list[Rule]) -> None:
+        before = [r for r in rules if not r.metadata.get("after") and r.metadata["role"] in
+                  {"motion", "joint", "exclude"}]
+        self.roles = {w.lower(): r.metadata["role"] for r in before for w in r.metadata["words"]}
+        self.window = max((r.metadata["window"] for r in before), default=60)
+        self.before = _frame_regex(self.roles)
+        after = [r for r in rules if r.metadata.get("after")]
+        self.after_roles = {w.lower(): r.metadata["role"] for r in after for w in r.metadata["words"]}
+        # one word may stand between: "4 degree LAO view", "15 degrees of fixed flexion"
+        self.after = _frame_regex(self.after_roles,
+                                  prefix=r"[\s,:]*(?:(?:of|in|at)\s+)?(?:the\s+)?(?:[A-Za-z]+\s+)??")
+        self.after_window = max((r.metadata["window"] for r in after), default=30)
+        self.goals = [(_words_regex(r.metadata["words"]), r.metadata["window"])
+                      for r in rules if r.metadata["role"] in {"goal", "procedure"}]
+        self.exam = [(_words_regex(r.metadata["words"]), r.metadata["window"])
+                     for r in rules if r.metadata["role"] == "exam"]
+
+    def governs(self, text: str, value_start: int, end: int, section: str | None = None,
+                section_start: int = 0, previous: int = -1) -> bool:
+        """Whether the value at ``text[value_start:end]`` is a patient's ROM (``previous``:
+        where the ROM value before it ends, so that "45 degrees on the right and 90 degrees
+        on the left" reads both under one motion)."""
+        following = self.after.match(text, end, end + self.after_window)
+        after = None
+        if following:
+            after = self.after_roles.get(following.group(1).lower())
+        if after == "exclude":
+            return False
+        if any(_last_hit(rx, text, _clause_start(text, value_start, w), value_start) >= 0
+               for rx, w in self.goals):
+            return False
+        clause = _clause_start(text, value_start, self.window)
+        hits = [(m.start(), self.roles.get(m.group().lower()))
+                for m in self.before.finditer(text, clause, value_start)]
+        roles = [role for _, role in hits]
+        last = roles[-1] if roles else None
+        if section == "procedure" and not any(
+                _last_hit(rx, text, max(section_start, value_start - w), value_start) >= 0
+                for rx, w in self.exam):
+            # an operation: only a measured motion with no positioning or device frame
+            return (last == "motion" or after == "motion") and "exclude" not in roles
+        if last == "exclude":
+            return False
+        if last == "motion" or after == "motion":
+            return True
+        if clause <= previous and not any(start >= previous and role == "exclude"
+                                          for start, role in hits):
+            return True  # the motion of the value before it, in the same clause
+        if not roles and clause > 0:
+            # no frame of its own: "Range of motion, active on the right. He stops at about 95
+            # degrees." reads under the motion of the clause before, where nothing excludes it
+            before = _clause_start(text, clause - 1, self.window)
+            roles = [self.roles.get(m.group().lower()) for m in self.before.finditer(text, before, clause)]
+            return "motion" in roles and "exclude" not in roles
+        return last == "joint" and "exclude" not in roles
 
 
 def _clause_start(text: str, position: int, window: int) -> int:
@@ -79,14 +169,24 @@ class MeasureExtractor:
         self.motion_re = re.compile(
             rf"(?<![A-Za-z])(?:(?:{joint})\s+)?(?:{motion})(?![A-Za-z])", re.IGNORECASE
         )
-        self.rom_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
-                            for r in lexicon.of("ROM_EXCLUDE")]
+        self.frames = RomFrames(lexicon.of("ROM_FRAME"))
         self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
+        contexts = lexicon.of("STRENGTH_CONTEXT")
         self.strength_context = [(_words_regex(r.metadata["words"]), r.metadata["window"])
-                                 for r in lexicon.of("STRENGTH_CONTEXT")]
+                                 for r in contexts if r.metadata.get("strength", "strong") == "strong"]
+        self.strength_regions = [(_words_regex(r.metadata["words"]), r.metadata["window"])
+                                 for r in contexts if r.metadata.get("strength") == "region"]
+        prefix = r"[\s,:]*(?:(?:in|of|at|on|with)\s+)?(?:the\s+)?"
+        self.strength_after, self.region_after = (
+            _frame_regex([w for r in contexts if r.metadata.get("strength") == role
+                          for w in r.metadata["words"]], prefix=prefix)
+            for role in ("after", "region_after"))
         self.strength_exclude = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                                  for r in lexicon.of("STRENGTH_EXCLUDE")
-                                 if not r.metadata.get("absolute")]
+                                 if not r.metadata.get("absolute") and not r.metadata.get("after")]
+        self.exclude_after = _frame_regex(
+            [w for r in lexicon.of("STRENGTH_EXCLUDE") if r.metadata.get("after")
+             for w in r.metadata["words"]], prefix=r"[\s,:]*(?:(?:at|in|of)\s+)?(?:the\s+)?")
         self.strength_veto = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                               for r in lexicon.of("STRENGTH_EXCLUDE") if r.metadata.get("absolute")]
 
@@ -101,12 +201,6 @@ class MeasureExtractor:
         if groups.get("neg"):
             value = -value
         return value if -180 <= value <= 360 else None
-
-    def _excluded(self, text: str, start: int) -> bool:
-        for regex, window in self.rom_exclude:
-            if _last_hit(regex, text, _clause_start(text, start, window), start) >= 0:
-                return True
-        return False
 
     def _motion(self, text: str, start: int, value_start: int, end: int,
                 floor: int) -> tuple[str | None, int]:
@@ -124,8 +218,10 @@ class MeasureExtractor:
             return following.group(), start
         return None, start
 
-    def rom(self, text: str, words: WordStarts | None = None) -> list[Measure]:
-        """Every ROM degree value of ``text`` (``words``: its word starts, if known)."""
+    def rom(self, text: str, words: WordStarts | None = None,
+            sections: Sections | None = None) -> list[Measure]:
+        """Every ROM degree value of ``text`` (``words``: its word starts, if known;
+        ``sections``: its sections, if known) that :class:`RomFrames` takes as a patient's."""
         words = words or WordStarts(text)
         candidates = []
         for _rule, regex in self.rom_rules:
@@ -135,50 +231,88 @@ class MeasureExtractor:
                     continue
                 value_start = next(match.start(g) for g in ("neg", "deg", "word", "zero")
                                    if g in match.re.groupindex and match.start(g) >= 0)
-                candidates.append((match.start(), match.end(), (value, value_start)))
+                arc = None
+                if match.re.groupindex.get("from") and match.group("from") is not None:
+                    arc = (int(match.group("from").replace("\u2212", "-")), value)
+                candidates.append((match.start(), match.end(), (value, value_start, arc)))
         found: list[Measure] = []
         floor = 0
-        for start, end, (value, value_start) in _keep_longest(candidates):
-            if self._excluded(text, start):
+        for start, end, (value, value_start, arc) in _keep_longest(candidates):
+            section = sections.at(start) if sections else None
+            section_start = sections.start_of(start) if sections else 0
+            if section == "goals" or not self.frames.governs(
+                    text, value_start, end, section, section_start, floor or -1):
                 continue
             motion, span_start = self._motion(text, start, value_start, end, floor)
-            found.append(Measure(min(span_start, start), end, value, motion))
+            found.append(Measure(min(span_start, start), end, value, motion, arc))
             floor = end
         return found
 
     # -- strength --------------------------------------------------------
-    def _strength_context_ok(self, text: str, start: int, rule: Rule) -> bool:
+    def _strength_frame_ok(self, text: str, start: int, end: int, rule: Rule,
+                           muscles: list[tuple[int, int]]) -> bool:
+        """Whether a strength frame governs the grade at ``text[start:end]``.
+
+        The nearest frame before it in its clause decides first: an excluding word
+        (reflex, pulse, murmur...) nearer than any strength word or muscle makes it no
+        grade; a strength word or muscle makes it one. Else a strength word, joint,
+        motion or muscle just after it frames it ("4/4 strength", "5/4 @ elbow"). A body
+        region before or after it ("BUE", "throughout") frames it only where no
+        excluding word stands in its clause, and never a signed bare grade.
+        """
         if any(_last_hit(rx, text, _clause_start(text, start, w), start) >= 0
-               for rx, w in self.strength_veto):
+               for rx, w in self.strength_veto) or self.exclude_after.match(text, end, end + 25):
             return False
-        context = max((_last_hit(rx, text, _clause_start(text, start, w), start)
-                       for rx, w in self.strength_context), default=-1)
+        clause = _clause_start(text, start, 80)
+        strong = max((_last_hit(rx, text, _clause_start(text, start, w), start)
+                      for rx, w in self.strength_context), default=-1)
+        strong = max([strong, *(m for m, m_end in muscles if clause <= m and m_end <= start)])
         exclude = max((_last_hit(rx, text, _clause_start(text, start, w), start)
                        for rx, w in self.strength_exclude), default=-1)
-        if rule.metadata.get("needs_context"):
-            return context >= 0 and context > exclude
-        return exclude < 0 or context > exclude
+        if exclude > strong:
+            return False
+        if strong >= 0 or self.strength_after.match(text, end, end + 25) or any(
+                end <= m_start <= end + 25 for m_start, _ in muscles):
+            return True
+        if exclude >= 0 or rule.metadata.get("strong_context"):
+            return False
+        return bool(self.region_after.match(text, end, end + 25)) or any(
+            _last_hit(rx, text, _clause_start(text, start, w), start) >= 0
+            for rx, w in self.strength_regions)
 
     @staticmethod
-    def _grade(digit: str, modifier: str | None) -> str:
-        sign = (modifier or "").strip().lower()
-        sign = {"plus": "+", "minus": "-"}.get(sign, sign)
-        return f"{digit}{sign}/5"
+    def _grade(digit: str, modifier: str | None, sign: str | None = None) -> str:
+        """``<digit><+|-|>/5``; a sign written before the digit is its modifier ("+2/5" is
+        2+/5, "-5/5" is 5-/5), except a plus before the top grade ("+5/5" is 5/5)."""
+        if not modifier and sign == "+" and digit == "5":
+            sign = None
+        mark = (modifier or sign or "").strip().lower()
+        mark = {"plus": "+", "minus": "-"}.get(mark, mark)
+        return f"{digit}{mark}/5"
 
-    def strength(self, text: str, words: WordStarts | None = None) -> list[Measure]:
-        """Every manual-muscle-test grade of ``text`` (two for a right/left pair)."""
+    def strength(self, text: str, words: WordStarts | None = None,
+                 muscles: list[tuple[int, int]] | None = None,
+                 sections: Sections | None = None) -> list[Measure]:
+        """Every manual-muscle-test grade of ``text`` (two for a right/left pair);
+        ``muscles``: the character spans of the muscles named in it, if known;
+        ``sections``: its sections, if known (a goal is a target, not a grade)."""
         words = words or WordStarts(text)
+        muscles = muscles or []
         candidates = []
         for rule, regex in self.strength_rules:
             for match in regex.finditer(text, words):
-                if not self._strength_context_ok(text, match.start(), rule):
+                groups = match.groupdict()
+                section = sections.at(match.start()) if sections else None
+                if section in {"goals", "reflexes"}:
+                    continue  # a target, or a reflex, pulse or sensory list
+                if not self._strength_frame_ok(text, match.start(), match.end(), rule, muscles):
                     continue
-                grades = [self._grade(match.group("g"), match.groupdict().get("m"))]
-                if rule.metadata.get("needs_modifier_or_difference") and not (
-                        match.group("m") or match.group("m2") or match.group("g") != match.group("g2")):
-                    continue
+                grades = [self._grade(groups["g"], groups.get("m"), groups.get("pre"))]
                 if rule.metadata.get("pair"):
-                    grades.append(self._grade(match.group("g2"), match.groupdict().get("m2")))
+                    signed = any(groups.get(k) for k in ("m", "m2", "pre", "pre2"))
+                    if not signed and groups["g"] < groups["g2"]:
+                        continue  # "2/4": a score out of 4, not two grades
+                    grades.append(self._grade(groups["g2"], groups.get("m2"), groups.get("pre2")))
                 candidates.append((match.start(), match.end(), grades))
         found = []
         for start, end, grades in _keep_longest(candidates):
@@ -210,8 +344,11 @@ class MeasureComponent(BatchedPipe):
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         words = WordStarts(text)
-        doc._.notelint_rom = self.extractor.rom(text, words)
-        doc._.notelint_strength = self.extractor.strength(text, words)
+        sections = getattr(doc._, "notelint_sections", None)
+        doc._.notelint_rom = self.extractor.rom(text, words, sections)
+        muscles = sorted((s.start_char, s.end_char) for group in doc.spans.values()
+                         for s in group if s.label_ == "MUSCLE")
+        doc._.notelint_strength = self.extractor.strength(text, words, muscles, sections)
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

@@ -22,6 +22,7 @@ from spacy.tokens import Doc
 from notelint.batching import BatchedPipe
 from notelint.doctext import doc_text
 from notelint.lexicon import load_lexicon
+from notelint.sections import Sections
 
 # An all-capitals header anywhere ("PLAN:", ",PHYSICAL EXAMINATION:,") or a short
 # title-case header at the start of a line ("Assessment:", "Family history:").
@@ -30,6 +31,8 @@ from notelint.lexicon import load_lexicon
 # "(?<![A-Za-z])[A-Z]...", which is tried at every position; a test compares the two).
 _CAPS_HEADER = re.compile(r"[A-Z](?<![A-Za-z].)[A-Z/&() -]{1,58}[A-Z)]\s*:(?!\d)")
 _LINE_HEADER = re.compile(r"(?m)^[ \t]*[A-Z][A-Za-z/&() -]{1,40}:(?![\d/])")
+# ... or one right after the comma that a comma-joined transcription put for its line break
+_COMMA_HEADER = re.compile(r",(?=[A-Z][a-z])([A-Z][A-Za-z/&() -]{1,40}):(?![\d/])")
 # A numbered item (group 1, after its blanks): at the start of the text, of a line or of a
 # comma-joined line. Past the first position it is found from the newline or comma itself
 # (again so that ``re`` jumps between them).
@@ -42,15 +45,34 @@ _LAST_WORD = re.compile(r"([A-Za-z.]+)$")
 _LIST_NUMBER = re.compile(r"(?:^|\n|,)[ \t]*\(?\d{1,2}$")
 
 
-def sentence_starts(text: str, no_break_after: Iterable[str]) -> list[int]:
-    """Character offsets where a new sentence starts, sorted."""
-    starts: set[int] = {0}
-    for match in _CAPS_HEADER.finditer(text):
-        starts.add(match.start())
-        starts.add(match.end())
+Header = tuple[int, int, str, bool]
+
+
+def headers(text: str) -> list[Header]:
+    """Section headers: ``(start, end, title, all_caps)`` in text order."""
+    found = [(m.start(), m.end(), m.group()[:-1], True) for m in _CAPS_HEADER.finditer(text)]
+    caps = {start for start, *_ in found}
     for match in _LINE_HEADER.finditer(text):
+        start = match.start() + len(match.group()) - len(match.group().lstrip())
+        if start not in caps:
+            found.append((start, match.end(), match.group()[:-1].strip(), False))
+            caps.add(start)
+    for match in _COMMA_HEADER.finditer(text):
+        if match.start(1) not in caps:
+            found.append((match.start(1), match.end(), match.group(1).strip(), False))
+    return sorted(found)
+
+
+def sentence_starts(text: str, no_break_after: Iterable[str],
+                    found: list[Header] | None = None) -> list[int]:
+    """Character offsets where a new sentence starts, sorted (``found``: the text's
+    :func:`headers`, when known)."""
+    starts: set[int] = {0}
+    for start, end, _title, caps in headers(text) if found is None else found:
+        starts.add(start)
+        if caps:
+            starts.add(end)
         # a title-case header ("Exam:", "Contractures: none") starts a sentence but stays in it
-        starts.add(match.start() + len(match.group()) - len(match.group().lstrip()))
     starts.update(numbered_items(text))
     for match in _NEWLINE.finditer(text):
         before = text[max(0, match.start() - 200) : match.start()].rstrip()
@@ -93,15 +115,20 @@ def first_tokens(doc: Doc) -> list[int]:
 
 
 class ClinicalSentencizer(BatchedPipe):
-    """Sets ``Token.is_sent_start`` from :func:`sentence_starts`."""
+    """Sets ``Token.is_sent_start`` from :func:`sentence_starts` and ``doc._.notelint_sections``
+    (:class:`notelint.sections.Sections`) from the same headers."""
 
     def __init__(self, no_break_after: Iterable[str]) -> None:
         self.no_break_after = tuple(no_break_after)
+        if not Doc.has_extension("notelint_sections"):
+            Doc.set_extension("notelint_sections", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
+        found = headers(doc_text(doc))
+        doc._.notelint_sections = Sections.from_headers(found)
         if not len(doc):
             return doc
-        starts = sentence_starts(doc_text(doc), self.no_break_after)
+        starts = sentence_starts(doc_text(doc), self.no_break_after, found)
         token_starts = doc.to_array([IDX])
         values = numpy.full(len(doc), -1, dtype="int32")  # -1: not a sentence start
         values[0] = 1

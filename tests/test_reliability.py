@@ -239,10 +239,10 @@ def test_reliability_pipeline_failure_on_one_note_spares_the_batch(nlp, tmp_path
     extractor = nlp.get_pipe("notelint_measures").extractor
     real = extractor.rom
 
-    def fragile(text, runs=None):
+    def fragile(text, *args):
         if "Quuxworth" in text:
             raise RuntimeError(f"cannot parse {text[:40]}")
-        return real(text, runs)
+        return real(text, *args)
 
     monkeypatch.setattr(extractor, "rom", fragile)
     (tmp_path / "a.txt").write_text(NOTE, encoding="utf-8")
