@@ -276,3 +276,113 @@ def test_reliability_quick_exit_flushes_output_and_runs_atexit(tmp_path, args, s
     if status != 2:
         lines = child.stdout.decode().splitlines()
         assert [json.loads(line)["source"] for line in lines] == [f"n{i}" for i in range(50)]
+
+
+# --- issue 21, case 3: one bad JSONL line or FHIR resource is one error result -------------------
+
+BIG_NUMBER = '{"id": "big", "text": "Right biceps contracture.", "n": ' + "1" * 5000 + "}"
+DEEP = "[" * 100_000 + "]" * 100_000
+SURROGATE_ID = '{"id": "\\ud800", "text": "' + NOTE + '"}'
+
+
+def _rows(result):
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _good_lines(count, prefix="n"):
+    return [json.dumps({"id": f"{prefix}{i}", "text": NOTE}) for i in range(count)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(("bad", "kind"), [(BIG_NUMBER, "bad-json"), (DEEP, "bad-json"),
+                                           (SURROGATE_ID, None)], ids=["digits", "deep", "surrogate"])
+def test_reliability_one_bad_jsonl_line_is_one_result(tmp_path, bad, kind, jobs):
+    good = _good_lines(100)
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join([*good[:50], bad, *good[50:]]) + "\n", encoding="utf-8")
+    result = run("check", str(path), "--format", "jsonl", "--jobs", jobs)
+    assert "internal error" not in result.output
+    rows = _rows(result)
+    assert len(rows) == 101
+    assert [r["source"] for r in rows[:50] + rows[51:]] == [f"n{i}" for i in range(100)]
+    assert all(r["error"] is None and r["findings"] for r in rows[:50] + rows[51:])
+    if kind is None:  # an id that is not valid Unicode is escaped and the note linted
+        assert rows[50]["source"] == "\\ud800"
+        assert rows[50]["error"] is None and rows[50]["findings"]
+        assert result.exit_code == 1
+    else:
+        assert rows[50]["source"] == f"{path}:51"
+        assert rows[50]["error"]["kind"] == kind
+        assert "\n" not in rows[50]["error"]["message"]
+        assert result.exit_code == 2
+
+
+_AWKWARD_LINES = [BIG_NUMBER.encode(), ("[" * 5000 + "]" * 5000).encode(), SURROGATE_ID.encode(),
+                  b'{"id": "a\\udfff", "text": "Left biceps contracture \\ud83d.", "codes": ["\\udc80"]}',
+                  b'{"id": 1e999, "text": "x"}', b'{"text": "' + b"\xff" * 3 + b'"}', b"\xef\xbb\xbf{}",
+                  b'{"id": "x", "text": "y", "codes": "' + b"1" * 5000 + b'"}', b"\x00", b"{" * 3000]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_AWKWARD_LINES), st.binary(max_size=40)), max_size=12))
+def test_reliability_jsonl_reader_never_raises_past_a_line(lines):
+    """Whatever a line holds, the reader gives one note for it, and every string of every note
+    is valid Unicode (so no output can fail to encode it)."""
+    import io
+
+    from notelint.inputs import jsonl
+
+    lines = [line.replace(b"\r", b"").replace(b"\n", b"") for line in lines]
+    notes = list(jsonl(io.BytesIO(b"".join(line + b"\n" for line in lines)), "batch.jsonl", None))
+    assert len(notes) == len(lines)
+    for note in notes:
+        fields = [note.source, note.text, *note.codes]
+        if note.error is not None:
+            fields += [note.error.kind, note.error.message]
+        for value in fields:
+            value.encode("utf-8")
+
+
+def test_reliability_python_api_escapes_ids_and_text_that_are_not_unicode():
+    import notelint
+
+    (result,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE + " \udc80", "codes": ["\udfff"]}])
+    assert result.source == "n\\ud800"
+    assert result.error is None and result.findings
+    assert "\\UDFFF" in result.claimed_codes  # escaped, then normalised as a code
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_reliability_file_name_that_is_not_utf8_is_escaped(tmp_path):
+    name = os.fsdecode(b"caf\xe9.txt")
+    (tmp_path / name).write_text(NOTE, encoding="utf-8")
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["source"] == str(tmp_path / "caf\\udce9.txt")
+    assert row["error"] is None and row["findings"]
+
+
+def test_reliability_utf16_jsonl(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(("\n".join(_good_lines(3)) + "\n").encode("utf-16"))
+    rows = _rows(run("check", str(path), "--encoding", "utf-16", "--format", "jsonl"))
+    assert [(r["source"], r["error"]) for r in rows] == [("n0", None), ("n1", None), ("n2", None)]
+
+
+@pytest.mark.parametrize("separator", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "bom"])
+def test_reliability_jsonl_bom_and_line_breaks(tmp_path, separator, bom):
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(bom + separator.join(line.encode() for line in _good_lines(3)) + separator)
+    rows = _rows(run("check", str(path), "--format", "jsonl"))
+    assert [(r["source"], r["error"]) for r in rows] == [("n0", None), ("n1", None), ("n2", None)]
+
+
+def test_reliability_jsonl_line_in_another_encoding_is_one_error(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    lines = [line.encode() for line in _good_lines(3)]
+    lines[1] = json.dumps({"id": "x", "text": "caf\u00e9"}, ensure_ascii=False).encode("latin-1")
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    rows = _rows(run("check", str(path), "--format", "jsonl"))
+    assert [(r["error"] or {}).get("kind") for r in rows] == [None, "encoding", None]
+    assert rows[1]["source"] == f"{path}:2" and "--encoding" in rows[1]["error"]["message"]
