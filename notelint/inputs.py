@@ -9,6 +9,7 @@ Unicode, so that no output fails to encode it.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import itertools
 import json
@@ -83,8 +84,28 @@ def _failed(source: str, kind: str, message: str) -> Note:
     return Note(source, error=errors.InputError(kind, message))
 
 
+@functools.lru_cache(maxsize=64)
+def encoding_problem(name: str) -> str | None:
+    """Why ``name`` cannot decode a note, or None when it can: it names no codec, or a
+    codec that is not a text encoding (rot13, base64, zlib) or that decodes nothing
+    (undefined)."""
+    try:
+        codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        return f"unknown encoding {name!r}"
+    try:
+        if "\n".encode(name).decode(name) == "\n":
+            return None
+    except (UnicodeError, LookupError):  # LookupError: "'rot13' is not a text encoding"
+        pass
+    return f"{name!r} is not a text encoding"
+
+
 def decode(source: str, data: bytes, encoding: str | None, max_chars: int) -> Note:
     """Turn the bytes of one note into a :class:`Note`, checking what makes it unlintable."""
+    problem = encoding_problem(encoding) if encoding else None
+    if problem:
+        return _failed(source, errors.ENCODING, f"{source}: {problem}")
     if b"\x00" in data:
         return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
     try:
@@ -93,8 +114,9 @@ def decode(source: str, data: bytes, encoding: str | None, max_chars: int) -> No
         hint = "" if encoding else "; pass --encoding (for example --encoding cp1252)"
         return _failed(source, errors.ENCODING,
                        f"{source}: not valid {encoding or 'UTF-8'} (byte {exc.start}){hint}")
-    except LookupError:
-        return _failed(source, errors.ENCODING, f"{source}: unknown encoding {encoding!r}")
+    except (UnicodeError, LookupError) as exc:  # a codec that fails some other way
+        return _failed(source, errors.ENCODING,
+                       f"{source}: cannot decode as {encoding!r} ({exc.__class__.__name__})")
     return from_text(source, text, max_chars=max_chars)
 
 
@@ -242,20 +264,27 @@ def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> 
         yield _read_file(path, name, encoding, max_chars)
 
 
-def _fhir_file(path: Path, given: str, max_chars: int) -> Iterator[Note]:
-    """The notes of a FHIR DocumentReference or Bundle saved as ``.json``."""
+def _fhir_file(path: Path, name: str, max_chars: int) -> Iterator[Note]:
+    """The notes of a FHIR DocumentReference or Bundle saved as ``.json``; whatever the
+    file holds, a failure is one error note for it, and the other inputs are read."""
     from notelint import fhir
 
-    data = _read_bytes(path, given)
+    data = _read_bytes(path, name)
     if isinstance(data, Note):
         yield data
         return
     try:
-        resource = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        yield _failed(given, errors.BAD_JSON, f"{given}: not a JSON document")
+        resource = load_json(data)
+    except JsonError as exc:
+        yield _failed(name, errors.BAD_JSON, f"{name}: {exc}")
         return
     try:
-        yield from fhir.notes(resource, where=given, max_chars=max_chars)
+        notes = fhir.notes(resource, where=name, max_chars=max_chars)
     except fhir.FhirError as exc:
-        yield _failed(given, errors.INVALID_FHIR, f"{given}: not a valid FHIR resource: {exc}")
+        notes = [_failed(name, errors.INVALID_FHIR, f"{name}: not a valid FHIR resource: {exc}")]
+    except Exception as exc:  # one file must not end the run
+        if os.environ.get("NOTELINT_DEBUG"):
+            raise
+        notes = [_failed(name, errors.INTERNAL,
+                         f"{name}: internal error ({exc.__class__.__name__}); file not read")]
+    yield from notes

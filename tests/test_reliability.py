@@ -362,6 +362,46 @@ def test_reliability_file_name_that_is_not_utf8_is_escaped(tmp_path):
     assert row["error"] is None and row["findings"]
 
 
+def _document(doc_id, text=NOTE, content_type="text/plain; charset=utf-8", data=None):
+    import base64
+
+    return {"resourceType": "DocumentReference", "id": doc_id, "status": "current",
+            "content": [{"attachment": {"contentType": content_type,
+                                        "data": data or base64.b64encode(text.encode()).decode()}}]}
+
+
+def _nested_extensions(depth):
+    document = _document("deep")
+    extension = {"url": "http://example.org/e", "valueString": "v"}
+    for _ in range(depth):
+        extension = {"url": "http://example.org/e", "extension": [extension]}
+    document["extension"] = [extension]
+    return document
+
+
+def test_reliability_one_bad_fhir_resource_is_one_result(tmp_path):
+    files = {
+        "a-undefined.json": json.dumps(_document("u", content_type="text/plain; charset=undefined")),
+        "b-nested.json": json.dumps(_nested_extensions(300)),
+        "c-bundle.json": json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": _document("b1", content_type="text/plain; charset=rot13")},
+            {"resource": _document("b2")}]}),
+        "d-digits.json": '{"resourceType": "DocumentReference", "n": ' + "1" * 5000 + "}",
+        "e-deep.json": DEEP,
+        "z-note.txt": NOTE,
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    result = run("check", *sorted(str(tmp_path / name) for name in files), "--format", "jsonl")
+    assert "internal error" not in result.output
+    rows = _rows(result)
+    assert [(r["error"] or {}).get("kind") for r in rows] == [
+        "encoding", "invalid-fhir", "encoding", None, "bad-json", "bad-json", None]
+    assert rows[3]["source"] == "b2" and rows[3]["findings"] and rows[6]["findings"]
+    assert "undefined" in rows[0]["error"]["message"] and "nested" in rows[1]["error"]["message"]
+    assert result.exit_code == 2
+
+
 def test_reliability_utf16_jsonl(tmp_path):
     path = tmp_path / "batch.jsonl"
     path.write_bytes(("\n".join(_good_lines(3)) + "\n").encode("utf-16"))
