@@ -117,9 +117,22 @@ def _remember(notes: Iterator[Any], texts: dict[str, str]) -> Iterator[Any]:
         yield note
 
 
+def _text_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--encoding``: a text encoding (not rot13, base64, zlib or undefined), or a usage error."""
+    if value is None:
+        return None
+    from notelint.inputs import encoding_problem
+
+    problem = encoding_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
 _common = [
     click.argument("paths", nargs=-1, required=True),
-    click.option("--encoding", help="Text encoding of the note files (default UTF-8)."),
+    click.option("--encoding", callback=_text_encoding,
+                 help="Text encoding of the note files (default UTF-8)."),
     click.option("--max-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
                  help="Largest note, in characters, that is linted."),
     click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,

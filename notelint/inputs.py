@@ -101,22 +101,40 @@ def encoding_problem(name: str) -> str | None:
     return f"{name!r} is not a text encoding"
 
 
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def decode(source: str, data: bytes, encoding: str | None, max_chars: int) -> Note:
-    """Turn the bytes of one note into a :class:`Note`, checking what makes it unlintable."""
+    """Turn the bytes of one note into a :class:`Note`, checking what makes it unlintable.
+
+    The bytes are decoded first, then checked: a NUL character in the decoded text is
+    a binary file (in UTF-16 or UTF-32 text, NUL bytes are ordinary). Bytes that do not
+    decode are a binary file when they hold a NUL byte and the encoding is not a wide
+    one, else an encoding error (naming UTF-16 or UTF-32 when no encoding was given and
+    the bytes start with its byte-order mark).
+    """
     problem = encoding_problem(encoding) if encoding else None
     if problem:
         return _failed(source, errors.ENCODING, f"{source}: {problem}")
-    if b"\x00" in data:
-        return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
+    codec = encoding or "utf-8"
     try:
-        text = data.decode(encoding or "utf-8")
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
+        wide = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+        if encoding is None and wide:
+            return _failed(source, errors.ENCODING, f"{source}: not valid UTF-8; it starts with a "
+                                                    f"{wide.upper()} byte-order mark: pass --encoding {wide}")
+        if b"\x00" in data and not codecs.lookup(codec).name.startswith(("utf-16", "utf-32")):
+            return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
         hint = "" if encoding else "; pass --encoding (for example --encoding cp1252)"
         return _failed(source, errors.ENCODING,
                        f"{source}: not valid {encoding or 'UTF-8'} (byte {exc.start}){hint}")
     except (UnicodeError, LookupError) as exc:  # a codec that fails some other way
         return _failed(source, errors.ENCODING,
                        f"{source}: cannot decode as {encoding!r} ({exc.__class__.__name__})")
+    if "\x00" in text:
+        return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
     return from_text(source, text, max_chars=max_chars)
 
 

@@ -402,11 +402,65 @@ def test_reliability_one_bad_fhir_resource_is_one_result(tmp_path):
     assert result.exit_code == 2
 
 
+# --- issue 21, case 8: input decoding ------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_reliability_wide_encoding_is_decoded_before_the_binary_check(tmp_path, encoding):
+    path = tmp_path / "note.txt"
+    path.write_bytes(NOTE.encode(encoding))
+    for args, stdin in (([str(path)], None), (["-"], NOTE.encode(encoding))):
+        result = run("check", *args, "--encoding", encoding, "--format", "json", stdin=stdin)
+        (row,) = json.loads(result.stdout)["results"]
+        assert row["error"] is None and row["findings"], row["error"]
+        _check_result(NOTE, row)
+        assert result.exit_code == 1
+
+
+def test_reliability_nul_in_decoded_text_is_still_binary(tmp_path):
+    path = tmp_path / "note.txt"
+    path.write_bytes("Right hamstring contracture.\x00\x01".encode("utf-16"))
+    (row,) = _rows(run("check", str(path), "--encoding", "utf-16", "--format", "jsonl"))
+    assert row["error"]["kind"] == "binary"
+
+
+def test_reliability_utf16_without_encoding_names_it(tmp_path):
+    path = tmp_path / "note.txt"
+    path.write_bytes(NOTE.encode("utf-16"))
+    result = run("check", str(path), "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["error"]["kind"] == "encoding" and "--encoding utf-16" in row["error"]["message"]
+    assert result.exit_code == 2
+
+
+def test_reliability_fhir_utf16_charset(tmp_path):
+    import base64
+
+    data = base64.b64encode(NOTE.encode("utf-16")).decode()
+    document = _document("w", content_type="text/plain; charset=utf-16", data=data)
+    (tmp_path / "doc.json").write_text(json.dumps(document), encoding="utf-8")
+    (row,) = _rows(run("check", str(tmp_path / "doc.json"), "--format", "jsonl"))
+    assert row["error"] is None and row["findings"], row["error"]
+    _check_result(NOTE, row)
+
+
 def test_reliability_utf16_jsonl(tmp_path):
     path = tmp_path / "batch.jsonl"
     path.write_bytes(("\n".join(_good_lines(3)) + "\n").encode("utf-16"))
     rows = _rows(run("check", str(path), "--encoding", "utf-16", "--format", "jsonl"))
     assert [(r["source"], r["error"]) for r in rows] == [("n0", None), ("n1", None), ("n2", None)]
+
+
+@pytest.mark.parametrize("command", ["check", "extract"])
+@pytest.mark.parametrize("encoding", ["undefined", "rot13", "base64", "hex", "zlib", "no-such-codec",
+                                      "utf\x008"])
+def test_reliability_encoding_must_be_a_text_codec(tmp_path, command, encoding):
+    path = tmp_path / "note.txt"
+    path.write_text(NOTE, encoding="utf-8")
+    result = run(command, str(path), "--encoding", encoding)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len([line for line in result.stderr.splitlines() if "--encoding" in line]) == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("separator", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
