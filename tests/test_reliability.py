@@ -402,6 +402,109 @@ def test_reliability_one_bad_fhir_resource_is_one_result(tmp_path):
     assert result.exit_code == 2
 
 
+def _client(load):
+    """The service's app in this process, through Starlette's test client (lifespan included)."""
+    import warnings
+
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # "install httpx2 instead"
+        from starlette.testclient import TestClient
+    from notelint.service import create_app
+
+    return TestClient(create_app(load=load), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def service(linter):
+    with _client(lambda: linter) as client:
+        yield client
+
+
+def _post(client, path, body, **kw):
+    return client.post(path, content=body, headers={"content-type": "application/json"}, **kw)
+
+
+def test_reliability_service_batch_gives_one_result_per_bad_line(service):
+    good = _good_lines(40)
+    lines = [*good[:20], BIG_NUMBER, DEEP, SURROGATE_ID, '{"id": "t", "text": "' + NOTE + ' \\udc80"}',
+             *good[20:]]
+    response = service.post("/v1/lint/batch", content="\n".join(lines) + "\n")
+    assert response.status_code == 200
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert len(rows) == len(lines)
+    assert [r["source"] for r in rows[20:24]] == ["batch:21", "batch:22", "\\ud800", "t"]
+    assert [(r["error"] or {}).get("kind") for r in rows[20:24]] == ["bad-json", "bad-json", None, None]
+    assert all(r["error"] is None and r["findings"] for r in rows[:20] + rows[22:])
+
+
+@pytest.mark.parametrize(("body", "status", "source"), [
+    ('{"id": "\\ud800", "text": "' + NOTE + '"}', 200, "\\ud800"),
+    ('{"text": "' + NOTE + ' \\ud800", "codes": ["\\udc80"]}', 200, "request"),
+    ('{"text": "a", "n": ' + "1" * 5000 + "}", 400, None),
+    ('{"text": "a", "n": ' + DEEP + "}", 400, None),
+])
+def test_reliability_service_lint_never_answers_500(service, body, status, source):
+    response = _post(service, "/v1/lint", body)
+    assert response.status_code == status, response.text
+    if source is not None:
+        assert response.json()["source"] == source and response.json()["findings"]
+
+
+@pytest.mark.parametrize(("resource", "status", "kind"), [
+    (json.dumps(_document("u", content_type="text/plain; charset=undefined")), 200, "encoding"),
+    (json.dumps(_document("u", content_type="text/plain; charset=zlib")), 200, "encoding"),
+    (json.dumps(_nested_extensions(300)), 422, "invalid-fhir"),
+    ('{"resourceType": "DocumentReference", "n": ' + "1" * 5000 + "}", 400, "malformed-json"),
+    (DEEP, 400, "malformed-json"),
+])
+def test_reliability_service_fhir_never_answers_500(service, resource, status, kind):
+    response = _post(service, "/v1/fhir/DocumentReference", resource)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["kind"] == kind  # the result's error, or the error body
+
+
+def test_reliability_service_fhir_bundle_keeps_the_good_documents(service):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _document("b1", content_type="text/plain; charset=undefined")},
+        {"resource": _document("b2")}]}
+    response = _post(service, "/v1/fhir/DocumentReference", json.dumps(bundle))
+    assert response.status_code == 200
+    first, second = response.json()["results"]
+    assert first["error"]["kind"] == "encoding" and second["error"] is None and second["findings"]
+
+
+def test_reliability_service_batch_stream_completes_when_a_chunk_fails(linter):
+    """A failure outside the per-note guards of Linter.lint (here: a linter that raises for a
+    whole chunk) costs only the note that causes it; the stream still ends with every line."""
+
+    class Fragile:
+        def lint(self, notes):
+            if any("Quuxworth" in n.text for n in notes):
+                raise RuntimeError("chunk failed")
+            return linter.lint(notes)
+
+    lines = _good_lines(40)
+    lines[25] = json.dumps({"id": "bad", "text": f"{SECRET}. {NOTE}"})
+    with _client(Fragile) as client:
+        response = client.post("/v1/lint/batch", content="\n".join(lines))
+    assert response.status_code == 200
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert [r["source"] for r in rows] == [json.loads(line)["id"] for line in lines]
+    assert rows[25]["error"]["kind"] == "internal" and "Quuxworth" not in response.text
+    assert all(r["error"] is None for i, r in enumerate(rows) if i != 25)
+
+
+def test_reliability_service_batch_is_503_not_an_empty_200_when_the_pipeline_failed():
+    def broken():
+        raise RuntimeError("no model")
+
+    with _client(broken) as client:
+        response = client.post("/v1/lint/batch", content=_good_lines(1)[0])
+    assert response.status_code == 503
+    assert response.json()["error"]["kind"] == "unavailable"
+
+
 # --- issue 21, case 8: input decoding ------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
