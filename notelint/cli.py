@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,8 +73,9 @@ def _validated_codes(values: tuple[str, ...]) -> list[str]:
 
 def _results(paths: tuple[str, ...], conf: Any, claimed: list[str], encoding: str | None,
              max_chars: int, jobs: int = 1,
-             texts: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
-    """Results of the inputs; ``texts``, when given, collects each note's text by source."""
+             texts: deque[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Results of the inputs; ``texts``, when given, receives each note's text as the note
+    is read (see :func:`_remember`)."""
     with _start_up():
         from notelint import inputs
         from notelint.parallel import lint_many
@@ -111,9 +113,16 @@ def _start_up() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _remember(notes: Iterator[Any], texts: dict[str, str]) -> Iterator[Any]:
+def _remember(notes: Iterator[Any], texts: deque[str]) -> Iterator[Any]:
+    """Pass ``notes`` through, appending each one's text to ``texts``.
+
+    Linting gives exactly one result per note, in input order, and reads a note before
+    it yields the note's result: so when a result arrives, the text at the left of
+    ``texts`` is its note's. Texts are never looked up by ``source``, which two notes
+    can share (the same id in two files, a duplicate id, two documents of a Bundle).
+    """
     for note in notes:
-        texts[note.source] = note.text
+        texts.append(note.text)
         yield note
 
 
@@ -274,7 +283,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
             failing += sum(SEVERITY_ORDER[f["severity"]] >= threshold for f in result["findings"])
             yield result
 
-    texts: dict[str, str] = {}  # filled as notes are read, for the HTML report only
+    texts: deque[str] = deque()  # filled as notes are read, for the HTML report only
     results = tally(_results(paths, conf, codes, encoding, max_chars, jobs,
                              texts if fmt == "html" else None))
     if not quiet and sys.stderr.isatty():
@@ -291,7 +300,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
     elif fmt == "html":
         from notelint import html
 
-        html.write(results, texts, out)
+        html.write(((result, texts.popleft()) for result in results), out)
     elif fmt == "jsonl":
         for result in results:
             _write_whole(out, output.json_line(result))

@@ -505,6 +505,58 @@ def test_reliability_service_batch_is_503_not_an_empty_200_when_the_pipeline_fai
     assert response.json()["error"]["kind"] == "unavailable"
 
 
+# --- issue 21, case 4: in the HTML report, each result's text travels with it --------------------
+
+OTHER_NOTE = "Left biceps contracture after elbow fracture. Elbow extension -30 degrees.\nPatient B.\n"
+
+
+def _html_texts(page):
+    """The note text shown in each note section of an HTML report, in order."""
+    import html
+    import re
+
+    shown = re.findall(r'<div class="text">(.*?)</div><div class="findings">', page, re.S)
+    without_markers = (re.sub(r'<a class="marker"[^>]*>[^<]*</a>', "", part) for part in shown)
+    return [html.unescape(re.sub(r"<[^>]+>", "", part)) for part in without_markers]
+
+
+def _html_sources(page):
+    import html
+    import re
+
+    return [html.unescape(s) for s in re.findall(r'<h2 id="n\d+">(.*?)</h2>', page)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_reliability_html_same_id_in_two_files_keeps_each_note(tmp_path, jobs):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "1", "text": NOTE}) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "1", "text": OTHER_NOTE}) + "\n",
+                                      encoding="utf-8")
+    page = run("check", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--format", "html",
+               "--jobs", jobs).stdout
+    assert _html_sources(page) == ["1", "1"]
+    assert _html_texts(page) == [NOTE, OTHER_NOTE]
+
+
+def test_reliability_html_duplicate_id_keeps_the_first_note(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "1", "text": NOTE}) + "\n"
+                    + json.dumps({"id": "1", "text": OTHER_NOTE}) + "\n", encoding="utf-8")
+    result = run("check", str(path), "--format", "html")
+    assert result.exit_code == 2
+    assert _html_texts(result.stdout) == [NOTE]
+    assert "duplicate id" in result.stdout
+
+
+def test_reliability_html_bundle_documents_sharing_an_id_keep_their_texts(tmp_path):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _document("same", NOTE)}, {"resource": _document("same", OTHER_NOTE)}]}
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
+    page = run("check", str(tmp_path / "bundle.json"), "--format", "html").stdout
+    assert _html_texts(page) == [NOTE, OTHER_NOTE]
+    assert "NL201" in page.split('<div class="findings">')[1]  # the first note's findings, beside it
+
+
 # --- issue 21, case 8: input decoding ------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
