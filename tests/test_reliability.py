@@ -408,7 +408,7 @@ def _client(load):
 
     pytest.importorskip("fastapi")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # "install httpx2 instead"
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
         from starlette.testclient import TestClient
     from notelint.service import create_app
 
