@@ -16,7 +16,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO, cast
 
 import click
 
@@ -165,6 +165,59 @@ def cli(debug: bool) -> None:
         os.environ["NOTELINT_DEBUG"] = "1"
 
 
+class OutputError(Exception):
+    """Standard output could not be written. Not an OSError, so that click does not turn a
+    closed pipe into exit status 1 on its way out."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Output:
+    """The ``notelint`` command's standard output (``main`` installs it as ``sys.stdout``,
+    so click's help and every command write through it): a write or flush that fails
+    raises :class:`OutputError`; everything else is the stream's."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            raise OutputError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise OutputError(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _output_failed(error: OSError) -> int:
+    """The exit status when standard output failed, after saying so once on stderr.
+
+    A closed pipe (``notelint check ... | head -1``) means the reader has all it wanted:
+    every line that could be written was written whole, so this is not a failure and
+    the status is 0, as ruff does. Anything else (a full disk, an I/O error) lost
+    output: one line on stderr, status 2. Either way the rest of the output goes to
+    /dev/null, so the flush at exit cannot fail again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    if isinstance(error, BrokenPipeError):
+        return EXIT_CLEAN
+    reason = error.strerror or error.__class__.__name__
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(f"notelint: error: cannot write the output ({reason})", err=True)
+    return EXIT_ERROR
+
+
 def _write_whole(out: Any, line: str) -> None:
     """Write and flush one output line with SIGINT and SIGTERM held back, so that an
     interrupt lands between lines and never leaves a partial one."""
@@ -186,6 +239,8 @@ def main() -> None:
     global _OWN_PROCESS
     _OWN_PROCESS = True
     signal.signal(signal.SIGTERM, _terminate)
+    if sys.stdout is not None:
+        sys.stdout = cast(TextIO, _Output(sys.stdout))
     try:
         code = _run()
     except SystemExit as exc:
@@ -205,11 +260,8 @@ def _run() -> int:
         return 130
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # the reader went away: silence the flush at exit (Python docs, "SIGPIPE")
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_CLEAN
+    except OutputError as exc:
+        return _output_failed(exc.error)
     except Exception as exc:
         if os.environ.get("NOTELINT_DEBUG"):
             raise
@@ -235,9 +287,14 @@ def _exit(code: Any) -> None:
     status = code if isinstance(code, int) else 0 if code is None else EXIT_ERROR
     if not isinstance(code, int) and code is not None:
         sys.stderr.write(f"{code}\n")  # what sys.exit prints for a message
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe or stream
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except OutputError as exc:  # what a command left in the buffer
+        status = _output_failed(exc.error)
+    except (OSError, ValueError):  # not the notelint command's stdout; a closed stream
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     atexit._run_exitfuncs()
     os._exit(status)
 

@@ -635,3 +635,52 @@ def test_reliability_jsonl_line_in_another_encoding_is_one_error(tmp_path):
     rows = _rows(run("check", str(path), "--format", "jsonl"))
     assert [(r["error"] or {}).get("kind") for r in rows] == [None, "encoding", None]
     assert rows[1]["source"] == f"{path}:2" and "--encoding" in rows[1]["error"]["message"]
+
+
+# --- issue 21, case 13: a closed pipe and a full disk --------------------------------------------
+
+def _environment(buffered):
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.mark.parametrize(("fmt", "jobs", "buffered"), [
+    ("jsonl", "1", False), ("jsonl", "2", True), ("text", "1", True), ("json", "1", True)])
+def test_reliability_reader_closing_the_pipe_exits_0(tmp_path, fmt, jobs, buffered):
+    """``notelint check ... | head -1``: a reader that stops reading is not a failure (ruff's
+    convention), whatever the notes hold; nothing on stderr."""
+    path = tmp_path / "big.jsonl"
+    notes = [NOTE if i % 2 else "Knee exam normal." for i in range(3000)]
+    path.write_text("".join(json.dumps({"id": f"n{i}", "text": t}) + "\n" for i, t in enumerate(notes)),
+                    encoding="utf-8")
+    child = _cli("check", str(path), "--format", fmt, "--jobs", jobs, env=_environment(buffered))
+    assert child.stdout.readline()
+    child.stdout.close()
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err.decode()
+    assert err == b""
+
+
+@pytest.mark.parametrize(("args", "buffered"), [
+    (["check", "{note}", "--format", "jsonl"], False), (["check", "{note}", "--format", "jsonl"], True),
+    (["check", "{note}"], True), (["check", "{note}"], False),
+    (["check", "{note}", "--format", "json"], True), (["check", "{note}", "--format", "html"], True),
+    (["check", "{note}", "--format", "sarif"], True), (["extract", "{note}"], True), (["rules"], True),
+    (["rule", "NL201"], False)])
+def test_reliability_full_disk_is_one_cannot_write_line(tmp_path, args, buffered):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    with open("/dev/full", "wb") as full:
+        code = "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+        child = subprocess.run([sys.executable, "-c", code, *(a.format(note=note) for a in args)],
+                               stdout=full, stderr=subprocess.PIPE, env=_environment(buffered),
+                               timeout=120)
+    err = child.stderr.decode()
+    assert child.returncode == 2, err
+    assert len(err.splitlines()) == 1 and "cannot write" in err, err
+    assert "internal error" not in err and "Quuxworth" not in err
