@@ -14,8 +14,9 @@ import os
 import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO, cast
 
 import click
 
@@ -72,8 +73,9 @@ def _validated_codes(values: tuple[str, ...]) -> list[str]:
 
 def _results(paths: tuple[str, ...], conf: Any, claimed: list[str], encoding: str | None,
              max_chars: int, jobs: int = 1,
-             texts: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
-    """Results of the inputs; ``texts``, when given, collects each note's text by source."""
+             texts: deque[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Results of the inputs; ``texts``, when given, receives each note's text as the note
+    is read (see :func:`_remember`)."""
     with _start_up():
         from notelint import inputs
         from notelint.parallel import lint_many
@@ -111,15 +113,35 @@ def _start_up() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _remember(notes: Iterator[Any], texts: dict[str, str]) -> Iterator[Any]:
+def _remember(notes: Iterator[Any], texts: deque[str]) -> Iterator[Any]:
+    """Pass ``notes`` through, appending each one's text to ``texts``.
+
+    Linting gives exactly one result per note, in input order, and reads a note before
+    it yields the note's result: so when a result arrives, the text at the left of
+    ``texts`` is its note's. Texts are never looked up by ``source``, which two notes
+    can share (the same id in two files, a duplicate id, two documents of a Bundle).
+    """
     for note in notes:
-        texts[note.source] = note.text
+        texts.append(note.text)
         yield note
+
+
+def _text_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--encoding``: a text encoding (not rot13, base64, zlib or undefined), or a usage error."""
+    if value is None:
+        return None
+    from notelint.inputs import encoding_problem
+
+    problem = encoding_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
 
 
 _common = [
     click.argument("paths", nargs=-1, required=True),
-    click.option("--encoding", help="Text encoding of the note files (default UTF-8)."),
+    click.option("--encoding", callback=_text_encoding,
+                 help="Text encoding of the note files (default UTF-8)."),
     click.option("--max-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
                  help="Largest note, in characters, that is linted."),
     click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
@@ -143,6 +165,59 @@ def cli(debug: bool) -> None:
         os.environ["NOTELINT_DEBUG"] = "1"
 
 
+class OutputError(Exception):
+    """Standard output could not be written. Not an OSError, so that click does not turn a
+    closed pipe into exit status 1 on its way out."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Output:
+    """The ``notelint`` command's standard output (``main`` installs it as ``sys.stdout``,
+    so click's help and every command write through it): a write or flush that fails
+    raises :class:`OutputError`; everything else is the stream's."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            raise OutputError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise OutputError(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _output_failed(error: OSError) -> int:
+    """The exit status when standard output failed, after saying so once on stderr.
+
+    A closed pipe (``notelint check ... | head -1``) means the reader has all it wanted:
+    every line that could be written was written whole, so this is not a failure and
+    the status is 0, as ruff does. Anything else (a full disk, an I/O error) lost
+    output: one line on stderr, status 2. Either way the rest of the output goes to
+    /dev/null, so the flush at exit cannot fail again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    if isinstance(error, BrokenPipeError):
+        return EXIT_CLEAN
+    reason = error.strerror or error.__class__.__name__
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(f"notelint: error: cannot write the output ({reason})", err=True)
+    return EXIT_ERROR
+
+
 def _write_whole(out: Any, line: str) -> None:
     """Write and flush one output line with SIGINT and SIGTERM held back, so that an
     interrupt lands between lines and never leaves a partial one."""
@@ -164,6 +239,8 @@ def main() -> None:
     global _OWN_PROCESS
     _OWN_PROCESS = True
     signal.signal(signal.SIGTERM, _terminate)
+    if sys.stdout is not None:
+        sys.stdout = cast(TextIO, _Output(sys.stdout))
     try:
         code = _run()
     except SystemExit as exc:
@@ -183,11 +260,8 @@ def _run() -> int:
         return 130
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # the reader went away: silence the flush at exit (Python docs, "SIGPIPE")
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_CLEAN
+    except OutputError as exc:
+        return _output_failed(exc.error)
     except Exception as exc:
         if os.environ.get("NOTELINT_DEBUG"):
             raise
@@ -213,9 +287,14 @@ def _exit(code: Any) -> None:
     status = code if isinstance(code, int) else 0 if code is None else EXIT_ERROR
     if not isinstance(code, int) and code is not None:
         sys.stderr.write(f"{code}\n")  # what sys.exit prints for a message
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe or stream
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except OutputError as exc:  # what a command left in the buffer
+        status = _output_failed(exc.error)
+    except (OSError, ValueError):  # not the notelint command's stdout; a closed stream
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     atexit._run_exitfuncs()
     os._exit(status)
 
@@ -261,7 +340,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
             failing += sum(SEVERITY_ORDER[f["severity"]] >= threshold for f in result["findings"])
             yield result
 
-    texts: dict[str, str] = {}  # filled as notes are read, for the HTML report only
+    texts: deque[str] = deque()  # filled as notes are read, for the HTML report only
     results = tally(_results(paths, conf, codes, encoding, max_chars, jobs,
                              texts if fmt == "html" else None))
     if not quiet and sys.stderr.isatty():
@@ -278,7 +357,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
     elif fmt == "html":
         from notelint import html
 
-        html.write(results, texts, out)
+        html.write(((result, texts.popleft()) for result in results), out)
     elif fmt == "jsonl":
         for result in results:
             _write_whole(out, output.json_line(result))

@@ -40,6 +40,10 @@ def _path(resource_type: str, location: tuple[Any, ...]) -> str:
 
 
 _SPACE = re.compile(r"\s+")
+# JSON objects and arrays, one inside the other: a DocumentReference in a Bundle, down to a
+# coding in an extension, needs about a dozen; 150 nested extensions reached the recursion
+# limit of the validators.
+MAX_DEPTH = 64
 # Codes with a required binding that fhir.resources does not check (R4 value sets).
 REQUIRED_CODES = {
     ("DocumentReference", "status"): ("current", "superseded", "entered-in-error"),
@@ -70,18 +74,23 @@ def _attachments(resource: Mapping[str, Any], path: str) -> Iterator[tuple[str, 
             yield f"{path}.content[{i}].attachment.data", attachment["data"]
 
 
-def _check_json_rules(value: Any, path: str) -> None:
-    """FHIR JSON has no null property and no empty array (pydantic reads both as absent)."""
+def _check_json_rules(value: Any, path: str, depth: int = 1) -> None:
+    """FHIR JSON has no null property and no empty array (pydantic reads both as absent);
+    and notelint validates no resource nested deeper than MAX_DEPTH (the validators
+    recurse, and would meet the interpreter's recursion limit at a depth that depends on
+    the caller)."""
+    if depth > MAX_DEPTH and isinstance(value, (Mapping, list)):
+        raise FhirError(path.split("[", 1)[0], f"nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, Mapping):
         for key, item in value.items():
             if item is None:
                 raise FhirError(f"{path}.{key}", "null is not allowed in FHIR JSON")
             if isinstance(item, list) and not item:
                 raise FhirError(f"{path}.{key}", "an empty array is not allowed in FHIR JSON")
-            _check_json_rules(item, f"{path}.{key}")
+            _check_json_rules(item, f"{path}.{key}", depth + 1)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _check_json_rules(item, f"{path}[{i}]")
+            _check_json_rules(item, f"{path}[{i}]", depth + 1)
 
 
 def _check_codes(resource: Mapping[str, Any], path: str) -> None:
@@ -134,6 +143,8 @@ def _validated(resource: Mapping[str, Any]) -> Any:
         raise FhirError(_path(resource_type, tuple(first["loc"])), _problem(first)) from None
     except (TypeError, ValueError, KeyError) as exc:  # a validator that raised outside pydantic
         raise FhirError(resource_type, f"invalid resource ({exc.__class__.__name__})") from None
+    except RecursionError:  # MAX_DEPTH should keep this from happening
+        raise FhirError(resource_type, "nested too deeply to validate") from None
 
 
 def _problem(error: Mapping[str, Any]) -> str:

@@ -121,11 +121,12 @@ def _note_html(number: int, text: str, result: dict[str, Any]) -> str:
             f'<div class="findings">{findings}</div></div>')
 
 
-def write(results: Iterable[dict[str, Any]], texts: dict[str, str], out: TextIO) -> None:
-    """The report of ``results``; ``texts`` maps each result's source to its note text."""
+def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
+    """The report of ``results``: each a result with its own note's text (never looked up
+    by ``source``, which two notes can share)."""
     results = list(results)
     rows, notes = [], []
-    for number, result in enumerate(results):
+    for number, (result, text) in enumerate(results):
         counts = {s: sum(f["severity"] == s for f in result["findings"])
                   for s in ("error", "warning", "info")}
         status = (f'<span class="error">{escape(result["error"]["message"])}</span>'
@@ -136,7 +137,7 @@ def write(results: Iterable[dict[str, Any]], texts: dict[str, str], out: TextIO)
                     f'<td>{counts["error"]}</td><td>{counts["warning"]}</td><td>{counts["info"]}</td>'
                     f"<td>{status}</td></tr>")
         if result["error"] is None:
-            notes.append(_note_html(number, texts.get(result["source"], ""), result))
+            notes.append(_note_html(number, text, result))
     legend = "".join(f'<span class="ev {css}">{escape(label)}</span>'
                      for _, css, label, _ in HIGHLIGHTS)
     out.write(

@@ -2,21 +2,72 @@
 
 Every input yields :class:`Note` records in order. An input that cannot be read
 yields a note whose ``error`` is set (and no text): nothing is dropped
-silently, and no message quotes note text.
+silently, and no message quotes note text. Every string of a note is valid
+Unicode, so that no output fails to encode it.
 """
 
 from __future__ import annotations
 
+import codecs
+import functools
+import io
+import itertools
 import json
+import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from notelint import errors
 
 DEFAULT_MAX_CHARS = 1_000_000
+# A lone surrogate: not Unicode, so no output can encode it. JSON can write one ("\ud800"),
+# and a file name that is not UTF-8 holds them (os.fsdecode's surrogateescape).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What the decoder of a JSON Lines stream puts where bytes do not decode: a lone surrogate,
+# which decoded text cannot otherwise hold (JSON's "\udfff" is six ASCII characters until parsed).
+_UNDECODABLE = "\udfff"
+
+
+def _mark_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    if isinstance(exc, UnicodeDecodeError):
+        return _UNDECODABLE, exc.end
+    raise exc
+
+
+codecs.register_error("notelint-undecodable", _mark_undecodable)
+
+
+def printable(name: str) -> str:
+    """``name`` with each lone surrogate written as its escape (``\\ud800``): an id or file
+    name that is not valid Unicode still names its result, and never breaks an output."""
+    if not _SURROGATE.search(name):
+        return name
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class JsonError(errors.NotelintError):
+    """Text that is not JSON Python can read; the message says why, never quoting the text."""
+
+
+def load_json(data: str | bytes, what: str = "a JSON document") -> Any:
+    """``json.loads(data)``, raising only :class:`JsonError` (``what`` names the expected
+    value in its message): not JSON, nested deeper than the interpreter's recursion limit,
+    a number over ``sys.get_int_max_str_digits()`` digits, or too large for memory."""
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise JsonError(f"not {what}") from None
+    except RecursionError:
+        raise JsonError(f"not {what} notelint can read: nested too deeply") from None
+    except ValueError:  # int() refuses a number over sys.get_int_max_str_digits() digits
+        raise JsonError(f"not {what} notelint can read: a number of over "
+                        f"{sys.get_int_max_str_digits():,} digits") from None
+    except MemoryError:
+        raise JsonError(f"not {what} notelint can read: too large") from None
 
 
 @dataclass
@@ -33,18 +84,57 @@ def _failed(source: str, kind: str, message: str) -> Note:
     return Note(source, error=errors.InputError(kind, message))
 
 
-def decode(source: str, data: bytes, encoding: str | None, max_chars: int) -> Note:
-    """Turn the bytes of one note into a :class:`Note`, checking what makes it unlintable."""
-    if b"\x00" in data:
-        return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
+@functools.lru_cache(maxsize=64)
+def encoding_problem(name: str) -> str | None:
+    """Why ``name`` cannot decode a note, or None when it can: it names no codec, or a
+    codec that is not a text encoding (rot13, base64, zlib) or that decodes nothing
+    (undefined)."""
     try:
-        text = data.decode(encoding or "utf-8")
+        codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        return f"unknown encoding {name!r}"
+    try:
+        if "\n".encode(name).decode(name) == "\n":
+            return None
+    except (UnicodeError, LookupError):  # LookupError: "'rot13' is not a text encoding"
+        pass
+    return f"{name!r} is not a text encoding"
+
+
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode(source: str, data: bytes, encoding: str | None, max_chars: int) -> Note:
+    """Turn the bytes of one note into a :class:`Note`, checking what makes it unlintable.
+
+    The bytes are decoded first, then checked: a NUL character in the decoded text is
+    a binary file (in UTF-16 or UTF-32 text, NUL bytes are ordinary). Bytes that do not
+    decode are a binary file when they hold a NUL byte and the encoding is not a wide
+    one, else an encoding error (naming UTF-16 or UTF-32 when no encoding was given and
+    the bytes start with its byte-order mark).
+    """
+    problem = encoding_problem(encoding) if encoding else None
+    if problem:
+        return _failed(source, errors.ENCODING, f"{source}: {problem}")
+    codec = encoding or "utf-8"
+    try:
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
+        wide = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+        if encoding is None and wide:
+            return _failed(source, errors.ENCODING, f"{source}: not valid UTF-8; it starts with a "
+                                                    f"{wide.upper()} byte-order mark: pass --encoding {wide}")
+        if b"\x00" in data and not codecs.lookup(codec).name.startswith(("utf-16", "utf-32")):
+            return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
         hint = "" if encoding else "; pass --encoding (for example --encoding cp1252)"
         return _failed(source, errors.ENCODING,
                        f"{source}: not valid {encoding or 'UTF-8'} (byte {exc.start}){hint}")
-    except LookupError:
-        return _failed(source, errors.ENCODING, f"{source}: unknown encoding {encoding!r}")
+    except (UnicodeError, LookupError) as exc:  # a codec that fails some other way
+        return _failed(source, errors.ENCODING,
+                       f"{source}: cannot decode as {encoding!r} ({exc.__class__.__name__})")
+    if "\x00" in text:
+        return _failed(source, errors.BINARY, f"{source}: binary file, not a text note")
     return from_text(source, text, max_chars=max_chars)
 
 
@@ -79,22 +169,52 @@ def _read_file(path: Path, source: str, encoding: str | None, max_chars: int) ->
     return data if isinstance(data, Note) else decode(source, data, encoding, max_chars)
 
 
-def jsonl(lines: Iterable[bytes], source: str, encoding: str | None,
+def jsonl(stream: IO[bytes], source: str, encoding: str | None,
           max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Note]:
-    """The notes of JSON Lines, one per line; a bad line gives an error note named
-    ``source:line``."""
+    """The notes of a JSON Lines stream, one per line; a bad line gives an error note named
+    ``source:line`` and the next line is read as if nothing happened.
+
+    The stream is decoded first (``encoding``, UTF-8 by default), then split at LF, CRLF
+    or a lone CR (JSON strings cannot hold either raw); a byte-order mark before the first
+    line is skipped. Nothing a line holds makes the reader raise: bytes that do not
+    decode, JSON it cannot read, a record of the wrong shape are each that line's error. A
+    stream that fails to read ends with one error note for the line it stopped at.
+    """
+    lines = io.TextIOWrapper(stream, encoding=encoding or "utf-8", errors="notelint-undecodable",
+                             newline=None)
     seen: set[str] = set()
-    for number, raw in enumerate(lines, start=1):
+    for number in itertools.count(1):
         where = f"{source}:{number}"
-        if not raw.strip():
-            yield _failed(where, errors.BAD_JSON, f"{where}: empty line, not a JSON object")
-            continue
         try:
-            record = json.loads(raw.decode(encoding or "utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            yield _failed(where, errors.BAD_JSON, f"{where}: not a JSON object")
-            continue
-        yield from_record(record, where, seen, max_chars)
+            line = lines.readline()
+        except Exception as exc:  # a read error, a codec that fails outright
+            reason = exc.strerror if isinstance(exc, OSError) else exc.__class__.__name__
+            yield _failed(where, errors.UNREADABLE, f"{where}: cannot read on from this line ({reason})")
+            return
+        if not line:
+            return
+        yield _line_note(line.removeprefix("\ufeff") if number == 1 else line, where, seen,
+                         encoding, max_chars)
+
+
+def _line_note(line: str, where: str, seen: set[str], encoding: str | None, max_chars: int) -> Note:
+    """The note of one JSON Lines line; never raises."""
+    try:
+        if _UNDECODABLE in line:
+            hint = "" if encoding else "; pass --encoding (for example --encoding cp1252)"
+            return _failed(where, errors.ENCODING, f"{where}: not valid {encoding or 'UTF-8'}{hint}")
+        if not line.strip():
+            return _failed(where, errors.BAD_JSON, f"{where}: empty line, not a JSON object")
+        try:
+            record = load_json(line, "a JSON object")
+        except JsonError as exc:
+            return _failed(where, errors.BAD_JSON, f"{where}: {exc}")
+        return from_record(record, where, seen, max_chars)
+    except Exception as exc:  # anything else costs this line only
+        if os.environ.get("NOTELINT_DEBUG"):
+            raise
+        return _failed(where, errors.INTERNAL,
+                       f"{where}: internal error ({exc.__class__.__name__}); line not read")
 
 
 def from_record(record: Any, where: str, seen: set[str],
@@ -102,13 +222,16 @@ def from_record(record: Any, where: str, seen: set[str],
     """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts).
 
     ``where`` names the record in messages (``batch.jsonl:12``); ``seen`` holds the
-    ids already read, for duplicate detection.
+    ids already read, for duplicate detection. Strings that are not valid Unicode (JSON
+    can write a lone surrogate, ``"\\ud800"``) are mended: in the id and codes each is
+    written as its escape, in the text each becomes U+FFFD, one character for one, so
+    offsets still index the text as given.
     """
     if not isinstance(record, dict):
         return _failed(where, errors.BAD_RECORD, f"{where}: a record must be a JSON object")
     note_id = record.get("id")
     named = isinstance(note_id, (str, int)) and not isinstance(note_id, bool) and str(note_id)
-    label = str(note_id) if named else where
+    label = printable(str(note_id)) if named else where
     text = record.get("text")
     codes = record.get("codes") or []
     if "text" not in record:
@@ -120,54 +243,66 @@ def from_record(record: Any, where: str, seen: set[str],
     if label in seen:
         return _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
     seen.add(label)
-    return from_text(label, text, codes, max_chars)
+    return from_text(label, _SURROGATE.sub("\ufffd", text), [printable(c) for c in codes], max_chars)
 
 
 def read(paths: Iterable[str], encoding: str | None = None,
          max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Note]:
     """Every note of the given inputs, in order."""
     for given in paths:
-        if given == "-":
-            yield decode("-", sys.stdin.buffer.read(), encoding, max_chars)
-            continue
-        path = Path(given)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-            if not files:
-                yield _failed(given, errors.NO_NOTES, f"{given}: folder has no .txt notes")
-            for file in files:
-                yield _read_file(file, str(file), encoding, max_chars)
-        elif path.suffix.lower() == ".jsonl":
-            try:
-                handle = path.open("rb")
-            except FileNotFoundError:
-                yield _failed(given, errors.MISSING, f"{given}: no such file or folder")
-                continue
-            except OSError as exc:
-                yield _failed(given, errors.UNREADABLE, f"{given}: cannot read ({exc.strerror})")
-                continue
-            with handle:
-                yield from jsonl(handle, given, encoding, max_chars)
-        elif path.suffix.lower() == ".json":
-            yield from _fhir_file(path, given, max_chars)
-        else:
-            yield _read_file(path, given, encoding, max_chars)
+        name = printable(given)
+        try:
+            yield from _read_input(Path(given), name, encoding, max_chars)
+        except OSError as exc:  # e.g. a name too long for the file system, a folder that fails
+            reason = exc.strerror or exc.__class__.__name__
+            yield _failed(name, errors.UNREADABLE, f"{name}: cannot read ({reason})")
 
 
-def _fhir_file(path: Path, given: str, max_chars: int) -> Iterator[Note]:
-    """The notes of a FHIR DocumentReference or Bundle saved as ``.json``."""
+def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> Iterator[Note]:
+    """The notes of one input given on the command line, named ``name`` in results."""
+    if name == "-":
+        yield decode("-", sys.stdin.buffer.read(), encoding, max_chars)
+    elif path.is_dir():
+        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        if not files:
+            yield _failed(name, errors.NO_NOTES, f"{name}: folder has no .txt notes")
+        for file in files:
+            yield _read_file(file, printable(str(file)), encoding, max_chars)
+    elif path.suffix.lower() == ".jsonl":
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            yield _failed(name, errors.MISSING, f"{name}: no such file or folder")
+            return
+        with handle:
+            yield from jsonl(handle, name, encoding, max_chars)
+    elif path.suffix.lower() == ".json":
+        yield from _fhir_file(path, name, max_chars)
+    else:
+        yield _read_file(path, name, encoding, max_chars)
+
+
+def _fhir_file(path: Path, name: str, max_chars: int) -> Iterator[Note]:
+    """The notes of a FHIR DocumentReference or Bundle saved as ``.json``; whatever the
+    file holds, a failure is one error note for it, and the other inputs are read."""
     from notelint import fhir
 
-    data = _read_bytes(path, given)
+    data = _read_bytes(path, name)
     if isinstance(data, Note):
         yield data
         return
     try:
-        resource = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        yield _failed(given, errors.BAD_JSON, f"{given}: not a JSON document")
+        resource = load_json(data)
+    except JsonError as exc:
+        yield _failed(name, errors.BAD_JSON, f"{name}: {exc}")
         return
     try:
-        yield from fhir.notes(resource, where=given, max_chars=max_chars)
+        notes = fhir.notes(resource, where=name, max_chars=max_chars)
     except fhir.FhirError as exc:
-        yield _failed(given, errors.INVALID_FHIR, f"{given}: not a valid FHIR resource: {exc}")
+        notes = [_failed(name, errors.INVALID_FHIR, f"{name}: not a valid FHIR resource: {exc}")]
+    except Exception as exc:  # one file must not end the run
+        if os.environ.get("NOTELINT_DEBUG"):
+            raise
+        notes = [_failed(name, errors.INTERNAL,
+                         f"{name}: internal error ({exc.__class__.__name__}); file not read")]
+    yield from notes

@@ -37,7 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notelint import __version__, errors
 from notelint.fhir import REQUIRED_CODES
-from notelint.inputs import DEFAULT_MAX_CHARS, Note, from_record, jsonl
+from notelint.inputs import DEFAULT_MAX_CHARS, JsonError, Note, from_record, jsonl, load_json
 
 SETTINGS_ENV = "NOTELINT_SERVE_SETTINGS"
 BATCH_CHUNK = 16
@@ -208,12 +208,16 @@ class LintThread:
             return
         self.status = "ok"
 
-    async def lint(self, notes: list[Note]) -> list[dict[str, Any]]:
-        """Results of ``notes`` in order, linted on the lint thread."""
-        loop = asyncio.get_running_loop()
+    async def ready(self) -> None:
+        """Wait for the pipeline; HTTP 503 if it failed to load."""
         await asyncio.wrap_future(self._loading)
         if self._linter is None:
             raise HTTPException(503, "the pipeline failed to load")
+
+    async def lint(self, notes: list[Note]) -> list[dict[str, Any]]:
+        """Results of ``notes`` in order, linted on the lint thread."""
+        await self.ready()
+        loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: list(self._linter.lint(notes)))
 
     def close(self) -> None:
@@ -339,10 +343,25 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
             return _error(422, "invalid-request", "body: no JSON Lines")
         notes = list(jsonl(io.BytesIO(body), "batch", None, settings.max_chars))
         del body
+        await worker["lint"].ready()  # a 503 now, not a 200 whose stream breaks off
+        request.state.note_chars = sum(len(n.text) for n in notes)
+
+        async def lint_chunk(chunk: list[Note]) -> list[dict[str, Any]]:
+            """The chunk's results; when linting it fails, each note is linted alone, and a
+            note that fails alone is an internal error result: the stream always ends, with
+            one line per input line."""
+            try:
+                return await worker["lint"].lint(chunk)
+            except Exception as exc:
+                if len(chunk) == 1:
+                    from notelint.linter import _internal_error
+
+                    return [_internal_error(chunk[0], exc)]
+            return [result for note in chunk for result in await lint_chunk([note])]
 
         async def results() -> AsyncIterator[bytes]:
             for i in range(0, len(notes), BATCH_CHUNK):
-                for result in await run(request, notes[i:i + BATCH_CHUNK]):
+                for result in await lint_chunk(notes[i:i + BATCH_CHUNK]):
                     yield (json.dumps(result, ensure_ascii=False) + "\n").encode()
 
         return StreamingResponse(results(), media_type="application/x-ndjson")
@@ -359,9 +378,9 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
         from notelint import fhir
 
         try:
-            resource = json.loads(await request.body())
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _error(400, "malformed-json", "the body is not valid JSON")
+            resource = load_json(await request.body())
+        except JsonError as exc:
+            return _error(400, "malformed-json", f"the body is {exc}")
         try:
             notes = fhir.notes(resource, codes, max_chars=settings.max_chars)
         except fhir.FhirError as exc:

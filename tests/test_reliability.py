@@ -276,3 +276,411 @@ def test_reliability_quick_exit_flushes_output_and_runs_atexit(tmp_path, args, s
     if status != 2:
         lines = child.stdout.decode().splitlines()
         assert [json.loads(line)["source"] for line in lines] == [f"n{i}" for i in range(50)]
+
+
+# --- issue 21, case 3: one bad JSONL line or FHIR resource is one error result -------------------
+
+BIG_NUMBER = '{"id": "big", "text": "Right biceps contracture.", "n": ' + "1" * 5000 + "}"
+DEEP = "[" * 100_000 + "]" * 100_000
+SURROGATE_ID = '{"id": "\\ud800", "text": "' + NOTE + '"}'
+
+
+def _rows(result):
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _good_lines(count, prefix="n"):
+    return [json.dumps({"id": f"{prefix}{i}", "text": NOTE}) for i in range(count)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(("bad", "kind"), [(BIG_NUMBER, "bad-json"), (DEEP, "bad-json"),
+                                           (SURROGATE_ID, None)], ids=["digits", "deep", "surrogate"])
+def test_reliability_one_bad_jsonl_line_is_one_result(tmp_path, bad, kind, jobs):
+    good = _good_lines(100)
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join([*good[:50], bad, *good[50:]]) + "\n", encoding="utf-8")
+    result = run("check", str(path), "--format", "jsonl", "--jobs", jobs)
+    assert "internal error" not in result.output
+    rows = _rows(result)
+    assert len(rows) == 101
+    assert [r["source"] for r in rows[:50] + rows[51:]] == [f"n{i}" for i in range(100)]
+    assert all(r["error"] is None and r["findings"] for r in rows[:50] + rows[51:])
+    if kind is None:  # an id that is not valid Unicode is escaped and the note linted
+        assert rows[50]["source"] == "\\ud800"
+        assert rows[50]["error"] is None and rows[50]["findings"]
+        assert result.exit_code == 1
+    else:
+        assert rows[50]["source"] == f"{path}:51"
+        assert rows[50]["error"]["kind"] == kind
+        assert "\n" not in rows[50]["error"]["message"]
+        assert result.exit_code == 2
+
+
+_AWKWARD_LINES = [BIG_NUMBER.encode(), ("[" * 5000 + "]" * 5000).encode(), SURROGATE_ID.encode(),
+                  b'{"id": "a\\udfff", "text": "Left biceps contracture \\ud83d.", "codes": ["\\udc80"]}',
+                  b'{"id": 1e999, "text": "x"}', b'{"text": "' + b"\xff" * 3 + b'"}', b"\xef\xbb\xbf{}",
+                  b'{"id": "x", "text": "y", "codes": "' + b"1" * 5000 + b'"}', b"\x00", b"{" * 3000]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_AWKWARD_LINES), st.binary(max_size=40)), max_size=12))
+def test_reliability_jsonl_reader_never_raises_past_a_line(lines):
+    """Whatever a line holds, the reader gives one note for it, and every string of every note
+    is valid Unicode (so no output can fail to encode it)."""
+    import io
+
+    from notelint.inputs import jsonl
+
+    lines = [line.replace(b"\r", b"").replace(b"\n", b"") for line in lines]
+    notes = list(jsonl(io.BytesIO(b"".join(line + b"\n" for line in lines)), "batch.jsonl", None))
+    assert len(notes) == len(lines)
+    for note in notes:
+        fields = [note.source, note.text, *note.codes]
+        if note.error is not None:
+            fields += [note.error.kind, note.error.message]
+        for value in fields:
+            value.encode("utf-8")
+
+
+def test_reliability_python_api_escapes_ids_and_text_that_are_not_unicode():
+    import notelint
+
+    (result,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE + " \udc80", "codes": ["\udfff"]}])
+    assert result.source == "n\\ud800"
+    assert result.error is None and result.findings
+    assert "\\UDFFF" in result.claimed_codes  # escaped, then normalised as a code
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_reliability_file_name_that_is_not_utf8_is_escaped(tmp_path):
+    name = os.fsdecode(b"caf\xe9.txt")
+    (tmp_path / name).write_text(NOTE, encoding="utf-8")
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["source"] == str(tmp_path / "caf\\udce9.txt")
+    assert row["error"] is None and row["findings"]
+
+
+def _document(doc_id, text=NOTE, content_type="text/plain; charset=utf-8", data=None):
+    import base64
+
+    return {"resourceType": "DocumentReference", "id": doc_id, "status": "current",
+            "content": [{"attachment": {"contentType": content_type,
+                                        "data": data or base64.b64encode(text.encode()).decode()}}]}
+
+
+def _nested_extensions(depth):
+    document = _document("deep")
+    extension = {"url": "http://example.org/e", "valueString": "v"}
+    for _ in range(depth):
+        extension = {"url": "http://example.org/e", "extension": [extension]}
+    document["extension"] = [extension]
+    return document
+
+
+def test_reliability_one_bad_fhir_resource_is_one_result(tmp_path):
+    files = {
+        "a-undefined.json": json.dumps(_document("u", content_type="text/plain; charset=undefined")),
+        "b-nested.json": json.dumps(_nested_extensions(300)),
+        "c-bundle.json": json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"resource": _document("b1", content_type="text/plain; charset=rot13")},
+            {"resource": _document("b2")}]}),
+        "d-digits.json": '{"resourceType": "DocumentReference", "n": ' + "1" * 5000 + "}",
+        "e-deep.json": DEEP,
+        "z-note.txt": NOTE,
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    result = run("check", *sorted(str(tmp_path / name) for name in files), "--format", "jsonl")
+    assert "internal error" not in result.output
+    rows = _rows(result)
+    assert [(r["error"] or {}).get("kind") for r in rows] == [
+        "encoding", "invalid-fhir", "encoding", None, "bad-json", "bad-json", None]
+    assert rows[3]["source"] == "b2" and rows[3]["findings"] and rows[6]["findings"]
+    assert "undefined" in rows[0]["error"]["message"] and "nested" in rows[1]["error"]["message"]
+    assert result.exit_code == 2
+
+
+def _client(load):
+    """The service's app in this process, through Starlette's test client (lifespan included)."""
+    import warnings
+
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+    from notelint.service import create_app
+
+    return TestClient(create_app(load=load), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def service(linter):
+    with _client(lambda: linter) as client:
+        yield client
+
+
+def _post(client, path, body, **kw):
+    return client.post(path, content=body, headers={"content-type": "application/json"}, **kw)
+
+
+def test_reliability_service_batch_gives_one_result_per_bad_line(service):
+    good = _good_lines(40)
+    lines = [*good[:20], BIG_NUMBER, DEEP, SURROGATE_ID, '{"id": "t", "text": "' + NOTE + ' \\udc80"}',
+             *good[20:]]
+    response = service.post("/v1/lint/batch", content="\n".join(lines) + "\n")
+    assert response.status_code == 200
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert len(rows) == len(lines)
+    assert [r["source"] for r in rows[20:24]] == ["batch:21", "batch:22", "\\ud800", "t"]
+    assert [(r["error"] or {}).get("kind") for r in rows[20:24]] == ["bad-json", "bad-json", None, None]
+    assert all(r["error"] is None and r["findings"] for r in rows[:20] + rows[22:])
+
+
+@pytest.mark.parametrize(("body", "status", "source"), [
+    ('{"id": "\\ud800", "text": "' + NOTE + '"}', 200, "\\ud800"),
+    ('{"text": "' + NOTE + ' \\ud800", "codes": ["\\udc80"]}', 200, "request"),
+    ('{"text": "a", "n": ' + "1" * 5000 + "}", 400, None),
+    ('{"text": "a", "n": ' + DEEP + "}", 400, None),
+])
+def test_reliability_service_lint_never_answers_500(service, body, status, source):
+    response = _post(service, "/v1/lint", body)
+    assert response.status_code == status, response.text
+    if source is not None:
+        assert response.json()["source"] == source and response.json()["findings"]
+
+
+@pytest.mark.parametrize(("resource", "status", "kind"), [
+    (json.dumps(_document("u", content_type="text/plain; charset=undefined")), 200, "encoding"),
+    (json.dumps(_document("u", content_type="text/plain; charset=zlib")), 200, "encoding"),
+    (json.dumps(_nested_extensions(300)), 422, "invalid-fhir"),
+    ('{"resourceType": "DocumentReference", "n": ' + "1" * 5000 + "}", 400, "malformed-json"),
+    (DEEP, 400, "malformed-json"),
+])
+def test_reliability_service_fhir_never_answers_500(service, resource, status, kind):
+    response = _post(service, "/v1/fhir/DocumentReference", resource)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["kind"] == kind  # the result's error, or the error body
+
+
+def test_reliability_service_fhir_bundle_keeps_the_good_documents(service):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _document("b1", content_type="text/plain; charset=undefined")},
+        {"resource": _document("b2")}]}
+    response = _post(service, "/v1/fhir/DocumentReference", json.dumps(bundle))
+    assert response.status_code == 200
+    first, second = response.json()["results"]
+    assert first["error"]["kind"] == "encoding" and second["error"] is None and second["findings"]
+
+
+def test_reliability_service_batch_stream_completes_when_a_chunk_fails(linter):
+    """A failure outside the per-note guards of Linter.lint (here: a linter that raises for a
+    whole chunk) costs only the note that causes it; the stream still ends with every line."""
+
+    class Fragile:
+        def lint(self, notes):
+            if any("Quuxworth" in n.text for n in notes):
+                raise RuntimeError("chunk failed")
+            return linter.lint(notes)
+
+    lines = _good_lines(40)
+    lines[25] = json.dumps({"id": "bad", "text": f"{SECRET}. {NOTE}"})
+    with _client(Fragile) as client:
+        response = client.post("/v1/lint/batch", content="\n".join(lines))
+    assert response.status_code == 200
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert [r["source"] for r in rows] == [json.loads(line)["id"] for line in lines]
+    assert rows[25]["error"]["kind"] == "internal" and "Quuxworth" not in response.text
+    assert all(r["error"] is None for i, r in enumerate(rows) if i != 25)
+
+
+def test_reliability_service_batch_is_503_not_an_empty_200_when_the_pipeline_failed():
+    def broken():
+        raise RuntimeError("no model")
+
+    with _client(broken) as client:
+        response = client.post("/v1/lint/batch", content=_good_lines(1)[0])
+    assert response.status_code == 503
+    assert response.json()["error"]["kind"] == "unavailable"
+
+
+# --- issue 21, case 4: in the HTML report, each result's text travels with it --------------------
+
+OTHER_NOTE = "Left biceps contracture after elbow fracture. Elbow extension -30 degrees.\nPatient B.\n"
+
+
+def _html_texts(page):
+    """The note text shown in each note section of an HTML report, in order."""
+    import html
+    import re
+
+    shown = re.findall(r'<div class="text">(.*?)</div><div class="findings">', page, re.S)
+    without_markers = (re.sub(r'<a class="marker"[^>]*>[^<]*</a>', "", part) for part in shown)
+    return [html.unescape(re.sub(r"<[^>]+>", "", part)) for part in without_markers]
+
+
+def _html_sources(page):
+    import html
+    import re
+
+    return [html.unescape(s) for s in re.findall(r'<h2 id="n\d+">(.*?)</h2>', page)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_reliability_html_same_id_in_two_files_keeps_each_note(tmp_path, jobs):
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "1", "text": NOTE}) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "1", "text": OTHER_NOTE}) + "\n",
+                                      encoding="utf-8")
+    page = run("check", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "--format", "html",
+               "--jobs", jobs).stdout
+    assert _html_sources(page) == ["1", "1"]
+    assert _html_texts(page) == [NOTE, OTHER_NOTE]
+
+
+def test_reliability_html_duplicate_id_keeps_the_first_note(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "1", "text": NOTE}) + "\n"
+                    + json.dumps({"id": "1", "text": OTHER_NOTE}) + "\n", encoding="utf-8")
+    result = run("check", str(path), "--format", "html")
+    assert result.exit_code == 2
+    assert _html_texts(result.stdout) == [NOTE]
+    assert "duplicate id" in result.stdout
+
+
+def test_reliability_html_bundle_documents_sharing_an_id_keep_their_texts(tmp_path):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _document("same", NOTE)}, {"resource": _document("same", OTHER_NOTE)}]}
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
+    page = run("check", str(tmp_path / "bundle.json"), "--format", "html").stdout
+    assert _html_texts(page) == [NOTE, OTHER_NOTE]
+    assert "NL201" in page.split('<div class="findings">')[1]  # the first note's findings, beside it
+
+
+# --- issue 21, case 8: input decoding ------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_reliability_wide_encoding_is_decoded_before_the_binary_check(tmp_path, encoding):
+    path = tmp_path / "note.txt"
+    path.write_bytes(NOTE.encode(encoding))
+    for args, stdin in (([str(path)], None), (["-"], NOTE.encode(encoding))):
+        result = run("check", *args, "--encoding", encoding, "--format", "json", stdin=stdin)
+        (row,) = json.loads(result.stdout)["results"]
+        assert row["error"] is None and row["findings"], row["error"]
+        _check_result(NOTE, row)
+        assert result.exit_code == 1
+
+
+def test_reliability_nul_in_decoded_text_is_still_binary(tmp_path):
+    path = tmp_path / "note.txt"
+    path.write_bytes("Right hamstring contracture.\x00\x01".encode("utf-16"))
+    (row,) = _rows(run("check", str(path), "--encoding", "utf-16", "--format", "jsonl"))
+    assert row["error"]["kind"] == "binary"
+
+
+def test_reliability_utf16_without_encoding_names_it(tmp_path):
+    path = tmp_path / "note.txt"
+    path.write_bytes(NOTE.encode("utf-16"))
+    result = run("check", str(path), "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["error"]["kind"] == "encoding" and "--encoding utf-16" in row["error"]["message"]
+    assert result.exit_code == 2
+
+
+def test_reliability_fhir_utf16_charset(tmp_path):
+    import base64
+
+    data = base64.b64encode(NOTE.encode("utf-16")).decode()
+    document = _document("w", content_type="text/plain; charset=utf-16", data=data)
+    (tmp_path / "doc.json").write_text(json.dumps(document), encoding="utf-8")
+    (row,) = _rows(run("check", str(tmp_path / "doc.json"), "--format", "jsonl"))
+    assert row["error"] is None and row["findings"], row["error"]
+    _check_result(NOTE, row)
+
+
+def test_reliability_utf16_jsonl(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(("\n".join(_good_lines(3)) + "\n").encode("utf-16"))
+    rows = _rows(run("check", str(path), "--encoding", "utf-16", "--format", "jsonl"))
+    assert [(r["source"], r["error"]) for r in rows] == [("n0", None), ("n1", None), ("n2", None)]
+
+
+@pytest.mark.parametrize("command", ["check", "extract"])
+@pytest.mark.parametrize("encoding", ["undefined", "rot13", "base64", "hex", "zlib", "no-such-codec",
+                                      "utf\x008"])
+def test_reliability_encoding_must_be_a_text_codec(tmp_path, command, encoding):
+    path = tmp_path / "note.txt"
+    path.write_text(NOTE, encoding="utf-8")
+    result = run(command, str(path), "--encoding", encoding)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len([line for line in result.stderr.splitlines() if "--encoding" in line]) == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("separator", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "bom"])
+def test_reliability_jsonl_bom_and_line_breaks(tmp_path, separator, bom):
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(bom + separator.join(line.encode() for line in _good_lines(3)) + separator)
+    rows = _rows(run("check", str(path), "--format", "jsonl"))
+    assert [(r["source"], r["error"]) for r in rows] == [("n0", None), ("n1", None), ("n2", None)]
+
+
+def test_reliability_jsonl_line_in_another_encoding_is_one_error(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    lines = [line.encode() for line in _good_lines(3)]
+    lines[1] = json.dumps({"id": "x", "text": "caf\u00e9"}, ensure_ascii=False).encode("latin-1")
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    rows = _rows(run("check", str(path), "--format", "jsonl"))
+    assert [(r["error"] or {}).get("kind") for r in rows] == [None, "encoding", None]
+    assert rows[1]["source"] == f"{path}:2" and "--encoding" in rows[1]["error"]["message"]
+
+
+# --- issue 21, case 13: a closed pipe and a full disk --------------------------------------------
+
+def _environment(buffered):
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.mark.parametrize(("fmt", "jobs", "buffered"), [
+    ("jsonl", "1", False), ("jsonl", "2", True), ("text", "1", True), ("json", "1", True)])
+def test_reliability_reader_closing_the_pipe_exits_0(tmp_path, fmt, jobs, buffered):
+    """``notelint check ... | head -1``: a reader that stops reading is not a failure (ruff's
+    convention), whatever the notes hold; nothing on stderr."""
+    path = tmp_path / "big.jsonl"
+    notes = [NOTE if i % 2 else "Knee exam normal." for i in range(3000)]
+    path.write_text("".join(json.dumps({"id": f"n{i}", "text": t}) + "\n" for i, t in enumerate(notes)),
+                    encoding="utf-8")
+    child = _cli("check", str(path), "--format", fmt, "--jobs", jobs, env=_environment(buffered))
+    assert child.stdout.readline()
+    child.stdout.close()
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err.decode()
+    assert err == b""
+
+
+@pytest.mark.parametrize(("args", "buffered"), [
+    (["check", "{note}", "--format", "jsonl"], False), (["check", "{note}", "--format", "jsonl"], True),
+    (["check", "{note}"], True), (["check", "{note}"], False),
+    (["check", "{note}", "--format", "json"], True), (["check", "{note}", "--format", "html"], True),
+    (["check", "{note}", "--format", "sarif"], True), (["extract", "{note}"], True), (["rules"], True),
+    (["rule", "NL201"], False)])
+def test_reliability_full_disk_is_one_cannot_write_line(tmp_path, args, buffered):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    with open("/dev/full", "wb") as full:
+        code = "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+        child = subprocess.run([sys.executable, "-c", code, *(a.format(note=note) for a in args)],
+                               stdout=full, stderr=subprocess.PIPE, env=_environment(buffered),
+                               timeout=120)
+    err = child.stderr.decode()
+    assert child.returncode == 2, err
+    assert len(err.splitlines()) == 1 and "cannot write" in err, err
+    assert "internal error" not in err and "Quuxworth" not in err
