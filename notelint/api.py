@@ -48,6 +48,7 @@ class Result:
 
     source: str
     applicable: bool
+    verdict: str
     claimed_codes: list[str]
     suggested_codes: list[str]
     findings: list[Finding]
@@ -57,13 +58,13 @@ class Result:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Result:
         """A record from the result object of OUTPUT.md."""
-        return cls(data["source"], data["applicable"], list(data["claimed_codes"]),
+        return cls(data["source"], data["applicable"], data["verdict"], list(data["claimed_codes"]),
                    list(data["suggested_codes"]), [Finding(**f) for f in data["findings"]],
                    data["evidence"], data["error"])
 
     def to_dict(self) -> dict[str, Any]:
         """The result object of OUTPUT.md."""
-        return {"source": self.source, "applicable": self.applicable,
+        return {"source": self.source, "applicable": self.applicable, "verdict": self.verdict,
                 "claimed_codes": list(self.claimed_codes),
                 "suggested_codes": list(self.suggested_codes),
                 "findings": [f.to_dict() for f in self.findings],

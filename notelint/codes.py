@@ -119,6 +119,38 @@ def code_for(site: str, side: str | None) -> str:
     raise KeyError(f"no M62.4- code for site {site!r}, side {side!r}")
 
 
+_IN_PARENS = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{0,4})?-?)\)")
+
+
+@cache
+def excludes1(code: str) -> tuple[str, ...]:
+    """The Excludes1 codes of ``code`` and of every category above it in the table, as
+    prefixes ("M24.5" for "(M24.5-)"); empty for a code outside the table."""
+    code = normalize(code)
+    found: list[str] = []
+    for end in range(len(code), 2, -1):
+        facts = table().get(code[:end].rstrip("."))
+        if facts:
+            for note in facts["excludes1"]:
+                found += [m.rstrip("-") for m in _IN_PARENS.findall(note)]
+    return tuple(dict.fromkeys(found))
+
+
+def excludes(a: str, b: str) -> bool:
+    """Whether the tabular's Excludes1 notes keep ``a`` and ``b`` apart (either way round)."""
+    return any(b.startswith(p) for p in excludes1(a)) or any(a.startswith(p) for p in excludes1(b))
+
+
+def joint_words(code: str) -> str | None:
+    """The joint an M24.5- code names ("Contracture, left knee" -> "knee"), or None."""
+    if not normalize(code).startswith("M24.5") or normalize(code) not in table():
+        return None
+    words = description(code).partition(", ")[2]
+    for side in ("right ", "left ", "unspecified "):
+        words = words.removeprefix(side)
+    return words or None
+
+
 def main() -> None:
     """Regenerate ``patterns/icd10cm.json`` from the package."""
     path = patterns_dir() / TABLE_FILE

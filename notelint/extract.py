@@ -30,12 +30,28 @@ _STATUS_ORDER = (("is_family", "family"), ("is_negated", "negated"),
                  ("is_historical", "historical"))
 
 
+# a section changes what an affirmed mention in it means (RULES.md, "Reading conventions")
+_SECTION_STATUS = {"family_history": "family", "consent": "hypothetical", "goals": "hypothetical"}
+# ... and a cause named in the plan or the goals is a treatment or a target, not an event
+_NOT_CAUSE_SECTIONS = frozenset({"plan", "goals", "consent"})
+
+
 def status(span: Span) -> str:
-    """The ConText status of a span: affirmed unless a modifier says otherwise."""
+    """The ConText status of a span: affirmed unless a modifier, or the section it stands in
+    (family history, consent, goals), says otherwise."""
     for attr, name in _STATUS_ORDER:
         if getattr(span._, attr, False):
             return name
+    sections = getattr(span.doc._, "notelint_sections", None)
+    if sections is not None:
+        return _SECTION_STATUS.get(sections.at(span.start_char), "affirmed")
     return "affirmed"
+
+
+def section_of(span: Span) -> str | None:
+    """The name of the section a span stands in (None when sections are unknown)."""
+    sections = getattr(span.doc._, "notelint_sections", None)
+    return sections.at(span.start_char) if sections is not None else None
 
 
 def _meta(span: Span) -> dict[str, Any]:
@@ -86,6 +102,10 @@ class _Mentions:
     def in_sentence(self, label: str, span: Span) -> list[Span]:
         key = self.sent_of[span.start]
         return [s for s in self.of(label) if self.sent_of[s.start] == key]
+
+    def in_sentence_or_next(self, label: str, span: Span) -> list[Span]:
+        key = self.sent_of[span.start]
+        return [s for s in self.of(label) if key <= self.sent_of[s.start] <= key + 1]
 
     def muscles_in_sentence(self, span: Span) -> list[Span]:
         key = self.sent_of[span.start]
@@ -157,21 +177,60 @@ def _muscle_item(muscle: Span, mentions: _Mentions) -> Item:
     return item
 
 
+def _near(spans: list[Span], span: Span, before: int, after: int) -> list[Span]:
+    """Spans of the same sentence that end at most ``before`` tokens before ``span`` or start
+    at most ``after`` tokens after it, nearest first."""
+    near = [s for s in spans if span.start - before <= s.end <= span.start
+            or span.end <= s.start <= span.end + after]
+    return sorted(near, key=lambda s: min(abs(span.start - s.end), abs(s.start - span.end)))
+
+
+def _side_before(span: Span, mentions: _Mentions, reach: int = 3) -> str | None:
+    """The side word standing at most ``reach`` tokens before ``span`` in its clause."""
+    clause = mentions.last_semicolon(span)
+    sides = [s for s in mentions.in_sentence("SIDE", span)
+             if clause < s.start and span.start - reach <= s.end <= span.start]
+    return _meta(sides[-1])["side"] if sides else None
+
+
+def _combined_side(sides: list[str | None]) -> str | None:
+    known = {s for s in sides if s}
+    if "bilateral" in known or {"right", "left"} <= known:
+        return "bilateral"
+    return known.pop() if len(known) == 1 else None
+
+
 def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, Item]) -> Item:
+    """A contracture mention with its kind, muscles, site and side (RULES.md, "Kind" and
+    "The note is read as a whole"): the anatomy next to the mention decides first (a muscle:
+    the contracted tissue; a joint: a joint contracture unless myogenic evidence in its
+    sentence attributes it to a muscle), then the muscles of its sentence or the next, then a
+    body region or the code's own words ("contracture of muscle, left lower leg")."""
     meta = _meta(span)
     kind = meta.get("kind", "auto")
-    linked = [muscle_items[m.start_char] for m in mentions.muscles_near(span)]
+    sentence_muscles = mentions.muscles_in_sentence(span)
+    adjacent = _near(sentence_muscles, span, 6, 6)
+    joints = _near(mentions.in_sentence("JOINT", span), span, 4, 5)
+    regions = _near(mentions.in_sentence("REGION", span), span, 8, 10)
     item = _base(span, mentions.text)
     item["status"] = status(span)
+    myogenic = any(status(c) == "affirmed" for c in mentions.in_sentence_or_next("MYOGENIC", span))
+    linked = adjacent or ([] if joints and not myogenic else mentions.muscles_near(span))
+    own = [muscle_items[m.start_char] for m in linked
+           if not muscle_items[m.start_char].get("classified_elsewhere")]
     if kind == "auto":
-        own = [m for m in linked if not m.get("classified_elsewhere")]
         if own:
             kind = "muscle"
         elif linked:
+            first = muscle_items[linked[0].start_char]
             kind = "excluded"
-            item["category_code"] = linked[0]["classified_elsewhere"]
-            item["condition"] = f"contracture of {linked[0]['muscle']}"
+            item["category_code"] = first["classified_elsewhere"]
+            item["condition"] = f"contracture of {first['muscle']}"
             item["relation"] = "elsewhere"
+        elif joints:
+            kind = "muscle" if myogenic else "joint"
+        elif regions:
+            kind = "muscle"
         else:
             kind = "unknown"
     item["kind"] = kind
@@ -179,17 +238,74 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
         item["category_code"] = meta["category_code"]
         item["condition"] = meta.get("condition", span.text)
         item["relation"] = meta.get("relation", "elsewhere")
-    item["muscles"] = [m["start"] for m in linked]
+    item["muscles"] = [m.start_char for m in linked]
+    item.update(site=None, laterality=None, site_from=None)
+    if own:
+        item.update(site=own[0]["site"], site_from="muscle",
+                    laterality=_combined_side([m["laterality"] for m in own]))
+    elif regions and kind in {"muscle", "unknown"}:
+        region = regions[0]
+        code_words = meta.get("code_text") and region.start >= span.end
+        item.update(site=_meta(region)["site"], site_from="code_text" if code_words else "region",
+                    laterality=_side_before(region, mentions) or _side_before(span, mentions, 6))
+    if joints:
+        item["joint_sites"] = sorted({s for j in joints for s in _meta(j)["sites"]})
+        if item["laterality"] is None and kind == "joint":
+            item["laterality"] = _side_before(joints[0], mentions) or _side_before(span, mentions, 6)
     return item
 
 
-def _cue_items(spans: Iterable[Span], mentions: _Mentions) -> list[Item]:
+def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentions) -> None:
+    """A contracture that names no muscle takes the muscles the note documents for its region
+    and side elsewhere (the exam, two paragraphs up): muscles whose sentence holds a
+    myogenic cue, a contracture mention or a ROM value; with no region, only when they are all
+    of one site."""
+    evidenced = {mentions.sent_of[s.start] for label in ("MYOGENIC", "CONTRACTURE")
+                 for s in mentions.of(label)}
+    evidenced |= {mentions.sent_of[t] for t in _tokens_of(mentions, mentions.doc._.notelint_rom)}
+    by_start = {m.start_char: m for m in mentions.muscles}
+    candidates = [m for m in muscles if not m.get("classified_elsewhere")
+                  and mentions.sent_of[by_start[m["start"]].start] in evidenced]
+    for item in contractures:
+        if item["muscles"] or item["status"] != "affirmed" or item["kind"] not in {"muscle", "unknown"}:
+            continue
+        found = candidates
+        if item["site"]:
+            found = [m for m in found if m["site"] == item["site"] and (
+                not item["laterality"] or not m["laterality"] or item["laterality"] == "bilateral"
+                or m["laterality"] in {item["laterality"], "bilateral"})]
+        elif len({m["site"] for m in found}) != 1:
+            continue
+        if not found:
+            continue
+        item["muscles"] = [m["start"] for m in found]
+        item["kind"] = "muscle"
+        if not item["site"]:
+            item.update(site=found[0]["site"], site_from="muscle")
+        if not item["laterality"]:
+            item["laterality"] = _combined_side([m["laterality"] for m in found])
+
+
+def _tokens_of(mentions: _Mentions, measures: list[Any] | None) -> list[int]:
+    """The first token of each measure (character spans) of the note."""
+    if not measures:
+        return []
+    starts = mentions.doc.to_array("IDX").tolist()
+    return [max(0, bisect_left(starts, m.start + 1) - 1) for m in measures]
+
+
+def _cue_items(spans: Iterable[Span], mentions: _Mentions, joints: bool = False) -> list[Item]:
+    """Cue items; with ``joints``, each carries the M62.4 sites of the joints named in its
+    sentence (``joint_sites``, null when it names none), for "the same site" of NL302."""
     items = []
     for span in spans:
         if _meta(span).get("needs_muscle") and not mentions.muscles_in_sentence(span):
             continue
         item = _base(span, mentions.text)
         item["status"] = status(span)
+        if joints:
+            named = _near(mentions.in_sentence("JOINT", span), span, 12, 12)
+            item["joint_sites"] = sorted({s for j in named for s in _meta(j)["sites"]}) or None
         items.append(item)
     return items
 
@@ -199,7 +315,7 @@ def _function_items(mentions: _Mentions) -> list[Item]:
     items = []
     for span in mentions.of("FUNCTION"):
         role = _meta(span).get("role")
-        if role == "limiter":
+        if role == "limiter" or section_of(span) == "goals":
             continue
         if role == "activity":
             limiters = mentions.in_sentence("FUNCTION", span)
@@ -242,9 +358,10 @@ def _cause_items(mentions: _Mentions) -> list[Item]:
     for span in mentions.of("CAUSE"):
         meta = _meta(span)
         item = _base(span, mentions.text)
+        cause_status = "hypothetical" if section_of(span) in _NOT_CAUSE_SECTIONS else status(span)
         item.update(cause=meta["cause"], category_code=meta["category_code"],
                     code_prefixes=meta["code_prefixes"],
-                    category_name=meta.get("category_name", meta["cause"]), status=status(span))
+                    category_name=meta.get("category_name", meta["cause"]), status=cause_status)
         items.append(item)
     return items
 
@@ -264,6 +381,7 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     evidence["contractures"] = [_contracture_item(s, mentions, muscle_items)
                                 for s in mentions.of("CONTRACTURE")]
     evidence["muscles"] = list(muscle_items.values())
+    _whole_note(evidence["contractures"], evidence["muscles"], mentions)
     evidence["rom"] = [{**_base((m.start, m.end), text), "degrees": m.value, "motion": m.motion,
                         "range": list(m.range) if m.range else None}
                        for m in doc._.notelint_rom]
@@ -271,7 +389,7 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
                             for m in doc._.notelint_strength]
     evidence["function"] = _function_items(mentions)
     for label, name in CUE_FIELDS.items():
-        evidence[name] = _cue_items(mentions.of(label), mentions)
+        evidence[name] = _cue_items(mentions.of(label), mentions, joints=name == "arthrogenic")
     evidence["studies"] = _study_items(mentions)
     evidence["causes"] = _cause_items(mentions)
     for span in mentions.of("EXCLUDED"):

@@ -39,6 +39,7 @@ CONCEPT_FILES: dict[str, tuple[str, ...]] = {
 ANATOMY_FILES: dict[str, tuple[str, ...]] = {
     "muscles.jsonl": ("MUSCLE",),
     "laterality.jsonl": ("SIDE",),
+    "regions.jsonl": ("REGION", "JOINT"),
 }
 ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam")
 SECTION_FILES: dict[str, tuple[str, ...]] = {"sections.jsonl": ("SECTION",)}
@@ -147,6 +148,14 @@ def _check_metadata(rule: Rule) -> None:
         synonyms = meta.get("synonyms")
         if not isinstance(synonyms, list) or not all(isinstance(s, str) and s.strip() for s in synonyms):
             fail("'metadata.synonyms' must be a list of non-empty strings")
+    elif rule.category in {"REGION", "JOINT"}:
+        words = meta.get("words")
+        if not isinstance(words, list) or not all(isinstance(w, str) and w == w.lower() and w
+                                                  for w in words):
+            fail("'metadata.words' must be a list of lower-case words")
+        sites = [meta.get("site")] if rule.category == "REGION" else meta.get("sites")
+        if not isinstance(sites, list) or not sites or any(s not in SITES for s in sites):
+            fail(f"unknown site(s) {sites!r}; each one of {list(SITES)}")
     elif rule.category == "SIDE" and meta.get("side") not in SIDES:
         fail(f"unknown side {meta.get('side')!r}; one of {list(SIDES)}")
     elif rule.category == "CONTRACTURE" and meta.get("kind") not in KINDS:

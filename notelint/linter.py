@@ -21,6 +21,7 @@ from notelint.extract import EVIDENCE_FIELDS, extract
 from notelint.inputs import Note
 from notelint.normalize import same_length
 from notelint.rules import RULES, Hit, NoteFacts
+from notelint.rules.registry import ROUTING, silenced, verdict
 from notelint.suggest import affirmed_muscle_contractures, documented_sites, suggest
 
 Result = dict[str, Any]
@@ -65,7 +66,8 @@ class LineIndex:
 
 def error_result(source: str, error: InputError) -> Result:
     """The result of an input that could not be linted."""
-    return {"source": source, "applicable": False, "claimed_codes": [], "suggested_codes": [],
+    return {"source": source, "applicable": False, "verdict": "not-applicable",
+            "claimed_codes": [], "suggested_codes": [],
             "findings": [], "evidence": {name: [] for name in EVIDENCE_FIELDS},
             "error": {"kind": error.kind, "message": error.message}}
 
@@ -79,16 +81,22 @@ class Linter:
         self.config = config or Config()
         self.codes_for_all = [codes.normalize(c) for c in codes_for_all]
 
-    def _findings(self, facts: NoteFacts, text: str) -> list[dict[str, Any]]:
-        lines = LineIndex(text)
-        findings = []
+    def _hits(self, facts: NoteFacts) -> dict[str, list[Hit]]:
+        """Every rule's hits, less those that a routing or more specific finding silences
+        (a silenced rule stays silent even where the silencing rule is not selected)."""
+        hits: dict[str, list[Hit]] = {}
         for code, spec in RULES.items():
-            if not self.config.enabled(code):
-                continue
             if spec.needs_claim and not facts.claimed_m624:
                 continue
-            for hit in spec.check(facts):
-                findings.append(self._finding(code, spec.name, spec.severity, hit, lines))
+            if found := list(spec.check(facts)):
+                hits[code] = found
+        quiet = silenced(set(hits))
+        return {code: found for code, found in hits.items() if code not in quiet}
+
+    def _findings(self, hits: dict[str, list[Hit]], text: str) -> list[dict[str, Any]]:
+        lines = LineIndex(text)
+        findings = [self._finding(code, RULES[code].name, RULES[code].severity, hit, lines)
+                    for code, found in hits.items() if self.config.enabled(code) for hit in found]
         findings.sort(key=lambda f: (f["start"], f["rule"]))
         return findings
 
@@ -110,9 +118,13 @@ class Linter:
         facts = NoteFacts(note.text, evidence, claimed, in_text, suggested,
                           documented_sites(evidence), self.config.bilateral)
         applicable = bool(facts.claimed_m624) or bool(affirmed_muscle_contractures(evidence))
-        return {"source": note.source, "applicable": applicable, "claimed_codes": claimed,
-                "suggested_codes": suggested,
-                "findings": self._findings(facts, note.text) if applicable else [],
+        hits = self._hits(facts) if applicable else {}
+        if any(code in hits for code in ROUTING):
+            suggested = []  # the condition is routed away from M62.4-
+        findings = self._findings(hits, note.text)
+        return {"source": note.source, "applicable": applicable,
+                "verdict": verdict(applicable, findings, facts.claimed_m624, suggested),
+                "claimed_codes": claimed, "suggested_codes": suggested, "findings": findings,
                 "evidence": evidence, "error": None}
 
     def lint(self, notes: Iterable[Note], batch_size: int = 32) -> Iterator[Result]:

@@ -103,6 +103,7 @@ class ResultModel(BaseModel):
 
     source: str
     applicable: bool
+    verdict: Literal["supported", "recode", "query", "not-m62.4", "not-applicable"]
     claimed_codes: list[str]
     suggested_codes: list[str]
     findings: list[FindingModel]

@@ -68,6 +68,7 @@ ERROR = StructType([
 SCHEMA = StructType([
     StructField("id", StringType(), True),
     StructField("applicable", BooleanType(), False),
+    StructField("verdict", StringType(), False),
     StructField("claimed_codes", ArrayType(StringType(), False), False),
     StructField("suggested_codes", ArrayType(StringType(), False), False),
     StructField("findings", ArrayType(FINDING, False), False),
@@ -245,7 +246,7 @@ class _Task:
                 yield pd.DataFrame(rows, columns=names)
 
     def _row(self, note_id: str | None, result: dict[str, Any]) -> dict[str, Any]:
-        row = {"id": note_id, "applicable": result["applicable"],
+        row = {"id": note_id, "applicable": result["applicable"], "verdict": result["verdict"],
                "claimed_codes": result["claimed_codes"],
                "suggested_codes": result["suggested_codes"],
                "findings": result["findings"], "error": result["error"]}

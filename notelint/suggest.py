@@ -12,11 +12,13 @@ Evidence = dict[str, list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class Site:
-    """A documented contracture site: the M62.4 site of a muscle and its side."""
+    """A documented contracture site: the M62.4 site of a muscle (or of a body region or the
+    code's own words, ``named`` false) and its side; ``muscle`` is the item that documents it."""
 
     site: str
     side: str | None
     muscle: dict[str, Any]
+    named: bool = True
 
 
 def affirmed_muscle_contractures(evidence: Evidence) -> list[dict[str, Any]]:
@@ -26,17 +28,30 @@ def affirmed_muscle_contractures(evidence: Evidence) -> list[dict[str, Any]]:
 
 
 def documented_sites(evidence: Evidence) -> list[Site]:
-    """The muscles linked to affirmed muscle contractures, with their site and side."""
+    """The sites of affirmed muscle contractures: their muscles' sites and sides, or, for a
+    contracture that names no muscle, the site and side of its body region or code words."""
     by_start = {m["start"]: m for m in evidence["muscles"]}
     sites: dict[tuple[str, str | None, int], Site] = {}
     for contracture in affirmed_muscle_contractures(evidence):
-        for start in contracture["muscles"]:
-            muscle = by_start[start]
-            if muscle.get("classified_elsewhere"):
-                continue  # the Achilles / heel cord: NL307, not an M62.4 site
-            key = (muscle["site"], muscle["laterality"], start)
-            sites.setdefault(key, Site(muscle["site"], muscle["laterality"], muscle))
-    return list(sites.values())
+        own = [by_start[s] for s in contracture["muscles"]
+               if not by_start[s].get("classified_elsewhere")]  # the heel cord: NL307
+        for muscle in own:
+            side = muscle["laterality"] or (contracture.get("laterality")
+                                            if contracture.get("site") == muscle["site"] else None)
+            sites.setdefault((muscle["site"], side, muscle["start"]), Site(muscle["site"], side, muscle))
+        if not own and contracture.get("site"):
+            key = (contracture["site"], contracture["laterality"], contracture["start"])
+            sites.setdefault(key, Site(contracture["site"], contracture["laterality"], contracture,
+                                       named=False))
+    found = list(sites.values())
+    # the weakest reading gives way: a code's own words (often the claim's description, copied
+    # beside it) where a muscle documents a site, and "other site" where any other site is
+    named = [s for s in found if s.named]
+    if named:
+        found = [s for s in found if s.named or s.muscle.get("site_from") != "code_text"]
+    if any(s.site != "other" for s in found):
+        found = [s for s in found if s.named or s.site != "other"]
+    return found
 
 
 def named_structures(evidence: Evidence) -> bool:

@@ -48,7 +48,7 @@ def test_extract_contracture_status(evidence_of, text, status):
     ("Right hamstring contracture.", "muscle"),
     ("Contracture of muscle, right thigh.", "muscle"),
     ("Elbow joint contracture.", "joint"),
-    ("Right knee flexion contracture.", "unknown"),
+    ("Right knee flexion contracture.", "joint"),
     ("Dupuytren's contracture of the ring finger.", "excluded"),
     ("Heel cord contracture on the left.", "excluded"),
     ("Left Achilles tendon contracture.", "excluded"),

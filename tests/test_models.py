@@ -44,7 +44,7 @@ def test_models_spacy_load_through_entry_points():
                          cwd=ROOT.parent)
     data = json.loads(out.stdout)
     assert data["pipes"][0] == "notelint_sentences" and "notelint_context" in data["pipes"]
-    assert data["anatomy"] == ["Right", "hamstring"]
+    assert data["anatomy"] == ["Right", "hamstring", "Knee"]
     assert data["negated"] == ["spasm"]
     assert data["rom"] == [95] and data["strength"] == ["4-/5"]
 

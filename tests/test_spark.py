@@ -72,8 +72,8 @@ def as_result(row: dict) -> dict:
     """A Spark output row as the CLI's result object (``id`` is ``source``)."""
     result = {"source": row["id"], **{k: row[k] for k in SCHEMA.fieldNames()[1:]}}
     result["evidence"] = json.loads(row["evidence_json"])
-    return {k: result[k] for k in ("source", "applicable", "claimed_codes", "suggested_codes",
-                                   "findings", "evidence", "error")}
+    return {k: result[k] for k in ("source", "applicable", "verdict", "claimed_codes",
+                                   "suggested_codes", "findings", "evidence", "error")}
 
 
 def rows_of(df) -> list[dict]:
@@ -263,7 +263,7 @@ def test_batch_end_to_end_in_a_new_process_keeps_stderr_quiet(tmp_path):
     assert run.returncode == 0, run.stderr
     lines = [line for line in run.stderr.splitlines()
              if not line.startswith("WARNING: Using incubator modules")]  # the JVM's own notice
-    assert lines == [f"notelint: 3 rows to {out} (parquet): 1 applicable, 3 findings, 2 error rows"]
+    assert lines == [f"notelint: 3 rows to {out} (parquet): 1 applicable, 2 findings, 2 error rows"]
     assert run.stdout == ""
     written = read_output(out)
     assert [(r["id"], r["error"] and r["error"]["kind"]) for r in written] == [

@@ -32,10 +32,11 @@ def cause_not_coded(facts: NoteFacts) -> Iterator[Hit]:
         if cause["cause"] in seen or any(c.startswith(p) for c in facts.claimed for p in prefixes):
             continue
         seen.add(cause["cause"])
+        first = _FIRST_CODE.search(cause["category_code"])
         yield Hit(cause["start"], cause["end"],
                   f"{cause['cause'].capitalize()} is documented as a cause; also code "
                   f"{cause['category_code']} ({cause['category_name']}).",
-                  _FIRST_CODE.search(cause["category_code"]).group())
+                  first.group() if first else None)
 
 
 @rule("NL602", "cause-not-documented", "info",

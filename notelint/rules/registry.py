@@ -79,6 +79,48 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+# RULES.md, "Reading conventions": one root cause, one finding. When a routing rule fires,
+# the documented condition is not an M62.4- contracture: the rules that presume one stay silent
+# (and no M62.4- code is suggested); NL306/NL307 name the condition itself, so the joint angles
+# or spasm it produces are not NL302/NL303 findings.
+ROUTING = ("NL302", "NL303", "NL304", "NL305", "NL306", "NL307")
+PRESUME_M624 = ("NL101", "NL102", "NL201", "NL202", "NL203", "NL204", "NL301", "NL401", "NL402",
+                "NL403", "NL601", "NL602")
+# ... and among the code rules the most specific finding speaks
+SILENCES: dict[str, tuple[str, ...]] = {
+    **{code: PRESUME_M624 for code in ROUTING},
+    "NL306": (*PRESUME_M624, "NL302", "NL303"),
+    "NL307": (*PRESUME_M624, "NL302", "NL303"),
+    "NL201": ("NL203", "NL204"),
+    "NL202": ("NL203",),
+}
+
+
+# RULES.md "Verdict": the first that applies
+QUERY = ("NL101", "NL102", "NL301", "NL401", "NL403", "NL501")
+RECODE = ("NL201", "NL202", "NL203", "NL205", "NL308", "NL601")
+VERDICTS = ("supported", "recode", "query", "not-m62.4", "not-applicable")
+
+
+def verdict(applicable: bool, findings: list[dict[str, Any]], claimed_m624: list[str],
+            suggested: list[str]) -> str:
+    """The verdict of a result from its findings (with their configured severities)."""
+    if not applicable:
+        return "not-applicable"
+    fired = {f["rule"] for f in findings}
+    if fired & set(ROUTING):
+        return "not-m62.4"
+    if any(f["rule"] in QUERY and f["severity"] in {"error", "warning"} for f in findings):
+        return "query"
+    if fired & set(RECODE) or (suggested and not claimed_m624):
+        return "recode"
+    return "supported"
+
+
+def silenced(fired: set[str]) -> set[str]:
+    """The rules that stay silent because others fired (:data:`SILENCES`)."""
+    return {quiet for code in fired for quiet in SILENCES.get(code, ())}
+
 
 def rule(code: str, name: str, severity: str, *, summary: str, why: str, example: str,
          fix: str, reference: str, needs_claim: bool = False) -> Callable[[Check], Check]:

@@ -31,7 +31,7 @@ def _labels(suggested: list[str]) -> str:
       fix="Name the muscle or muscle group and its side: 'right hamstring contracture'.",
       reference=f"{_TAB}; {_GUIDE}")
 def muscle_not_named(facts: NoteFacts) -> Iterator[Hit]:
-    if facts.sites or named_structures(facts.evidence):
+    if any(site.named for site in facts.sites) or named_structures(facts.evidence):
         return
     start, end = facts.anchor()
     yield Hit(start, end, "No muscle or muscle group is documented for the contracture; "
@@ -53,8 +53,9 @@ def laterality_missing(facts: NoteFacts) -> Iterator[Hit]:
             continue
         seen.add(site.site)
         muscle = site.muscle
+        what = muscle["text"] if site.named else site.site.replace("_", " ")
         yield Hit(muscle["start"], muscle["end"],
-                  f"No side is documented for the {muscle['text']} contracture "
+                  f"No side is documented for the {what} contracture "
                   f"({site.site.replace('_', ' ')}); document right, left or bilateral.",
                   codes.code_for(site.site, None))
 
