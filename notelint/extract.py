@@ -7,8 +7,10 @@ of their span, so a negated "no spasm" stays visible but never counts.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import numpy
@@ -16,12 +18,14 @@ from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
 from notelint.doctext import doc_text
+from notelint.lexicon import load_lexicon
 from notelint.pipeline import ANATOMY, CONCEPTS
 from notelint.sentences import first_tokens
 
 Item = dict[str, Any]
 EVIDENCE_FIELDS = ("contractures", "muscles", "rom", "strength", "function", "myogenic",
-                   "arthrogenic", "spasm", "neural", "studies", "causes", "excluded", "sides")
+                   "arthrogenic", "spasm", "neural", "studies", "causes", "excluded", "sides",
+                   "jaw_opening")
 CUE_FIELDS = {"MYOGENIC": "myogenic", "ARTHROGENIC": "arthrogenic", "SPASM": "spasm",
               "NEURAL": "neural"}
 # which ConText attribute wins when several apply to one span
@@ -36,11 +40,27 @@ _SECTION_STATUS = {"family_history": "family", "consent": "hypothetical", "goals
 _NOT_CAUSE_SECTIONS = frozenset({"plan", "goals", "consent"})
 
 
+@cache
+def _reporting_verbs() -> frozenset[str]:
+    return frozenset(load_lexicon().context_rules.get("reporting_verbs", []))
+
+
+def _reported(span: Span) -> bool:
+    """Whether every FAMILY modifier of the span is a reporter: a reporting verb stands
+    between the relative and the span ("His wife, who is his caregiver, reports that ...")."""
+    family = [m for m in span._.modifiers if m.category == "FAMILY"]
+    verbs = _reporting_verbs()
+    return bool(family) and all(
+        any(t.lower_ in verbs for t in span.doc[m.modifier_span[1] : span.start]) for m in family)
+
+
 def status(span: Span) -> str:
     """The ConText status of a span: affirmed unless a modifier, or the section it stands in
-    (family history, consent, goals), says otherwise."""
+    (family history, consent, goals), says otherwise; a relative reporting is no experiencer."""
     for attr, name in _STATUS_ORDER:
         if getattr(span._, attr, False):
+            if name == "family" and _reported(span):
+                continue
             return name
     sections = getattr(span.doc._, "notelint_sections", None)
     if sections is not None:
@@ -141,12 +161,27 @@ class _Mentions:
         return sorted(added, key=lambda s: s.start)
 
 
+def _owned_by_region(side: Span, muscle: Span, mentions: _Mentions) -> bool:
+    """Whether a side word belongs to a body region or joint right after it, of another site
+    than the muscle's, that the muscle does not follow ("right elbow ... hamstrings")."""
+    site = _meta(muscle)["site"]
+    for label in ("REGION", "JOINT"):
+        for region in mentions.in_sentence(label, side):
+            if side.end <= region.start <= side.end + 1:
+                sites = [_meta(region)["site"]] if label == "REGION" else _meta(region)["sites"]
+                # the muscle lies in that region ("MRI of the R thigh ... semimembranosus")
+                return site not in sites and not (region.end <= muscle.start <= region.end + 1)
+    return False
+
+
 def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
-    """The side of a muscle: the side words before it in its sentence, else just after it."""
+    """The side of a muscle: the side words before it in its sentence (not one that belongs to
+    a region named between), else just after it."""
     sides = mentions.in_sentence("SIDE", muscle)
     # a semicolon ends the reach of a side word: "Right TA 3+/5; quadriceps 4+/5 bilaterally"
     clause = mentions.last_semicolon(muscle)
-    before = [s for s in sides if clause < s.start and s.end <= muscle.start]
+    before = [s for s in sides if clause < s.start and s.end <= muscle.start
+              and not _owned_by_region(s, muscle, mentions)]
     if before:
         chosen = {_meta(before[-1])["side"]}
         # "right and left hamstrings", "R/L": sides joined just before the muscle
@@ -185,6 +220,23 @@ def _near(spans: list[Span], span: Span, before: int, after: int) -> list[Span]:
     return sorted(near, key=lambda s: min(abs(span.start - s.end), abs(s.start - span.end)))
 
 
+def _chain(adjacent: list[Span], muscles: list[Span], span: Span, gap: int = 6) -> list[Span]:
+    """The muscles next to a mention and those listed on with them ("contracture of the right
+    gastrocnemius-soleus and of the right hamstrings"): each within ``gap`` tokens of the last."""
+    if not adjacent:
+        return adjacent
+    chain = sorted(adjacent, key=lambda m: m.start)
+    for muscle in sorted(muscles, key=lambda m: m.start):
+        if muscle.start >= span.end and chain[-1].start >= span.end and \
+                0 <= muscle.start - chain[-1].end <= gap and muscle not in chain:
+            chain.append(muscle)
+    for muscle in sorted(muscles, key=lambda m: -m.start):
+        if muscle.end <= span.start and chain[0].end <= span.start and \
+                0 <= chain[0].start - muscle.end <= gap and muscle not in chain:
+            chain.insert(0, muscle)
+    return chain
+
+
 def _side_before(span: Span, mentions: _Mentions, reach: int = 3) -> str | None:
     """The side word standing at most ``reach`` tokens before ``span`` in its clause."""
     clause = mentions.last_semicolon(span)
@@ -209,7 +261,7 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     meta = _meta(span)
     kind = meta.get("kind", "auto")
     sentence_muscles = mentions.muscles_in_sentence(span)
-    adjacent = _near(sentence_muscles, span, 6, 6)
+    adjacent = _chain(_near(sentence_muscles, span, 6, 6), sentence_muscles, span)
     joints = _near(mentions.in_sentence("JOINT", span), span, 4, 5)
     regions = _near(mentions.in_sentence("REGION", span), span, 8, 10)
     item = _base(span, mentions.text)
@@ -242,12 +294,19 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     item.update(site=None, laterality=None, site_from=None)
     if own:
         item.update(site=own[0]["site"], site_from="muscle",
-                    laterality=_combined_side([m["laterality"] for m in own]))
+                    laterality=_combined_side([m["laterality"] for m in own])
+                    or _side_before(joints[0] if joints else span, mentions, 6))
     elif regions and kind in {"muscle", "unknown"}:
         region = regions[0]
         code_words = meta.get("code_text") and region.start >= span.end
         item.update(site=_meta(region)["site"], site_from="code_text" if code_words else "region",
                     laterality=_side_before(region, mentions) or _side_before(span, mentions, 6))
+    if meta.get("code_text"):
+        # the code's words may name each side: "right thigh (M62.451) and left thigh (M62.452)"
+        named = [r for r in regions if r.start >= span.end and _meta(r)["site"] == item["site"]]
+        sides = [_side_before(r, mentions) for r in named]
+        if len(named) > 1 and all(sides):
+            item["laterality"] = _combined_side([item["laterality"], *sides])
     if joints:
         item["joint_sites"] = sorted({s for j in joints for s in _meta(j)["sites"]})
         if item["laterality"] is None and kind == "joint":
@@ -266,6 +325,7 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     by_start = {m.start_char: m for m in mentions.muscles}
     candidates = [m for m in muscles if not m.get("classified_elsewhere")
                   and mentions.sent_of[by_start[m["start"]].start] in evidenced]
+    _joint_named_for_muscle(contractures, muscles, mentions)
     for item in contractures:
         if item["muscles"] or item["status"] != "affirmed" or item["kind"] not in {"muscle", "unknown"}:
             continue
@@ -284,6 +344,29 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
             item.update(site=found[0]["site"], site_from="muscle")
         if not item["laterality"]:
             item["laterality"] = _combined_side([m["laterality"] for m in found])
+
+
+def _joint_named_for_muscle(contractures: list[Item], muscles: list[Item],
+                            mentions: _Mentions) -> None:
+    """A joint-named contracture ("Contracture, left shoulder", "knee flexion contracture") that
+    the note attributes to a muscle elsewhere (a named muscle contracture at a site crossing that
+    joint, myogenic evidence, and no arthrogenic finding at the joint) is that muscle's."""
+    if not any(status(s) == "affirmed" for s in mentions.of("MYOGENIC")):
+        return
+    arthrogenic = [s for s in mentions.of("ARTHROGENIC") if status(s) == "affirmed"]
+    by_start = {m["start"]: m for m in muscles}
+    named = [c for c in contractures if c["status"] == "affirmed" and c["kind"] == "muscle"
+             and c["muscles"]]
+    for item in contractures:
+        if item["kind"] != "joint" or item["status"] != "affirmed" or arthrogenic:
+            continue
+        sites = set(item.get("joint_sites", ()))
+        match = [c for c in named if c["site"] in sites and (
+            not item["laterality"] or not c["laterality"] or c["laterality"] == item["laterality"])]
+        if match:
+            item.update(kind="muscle", muscles=match[0]["muscles"], site=match[0]["site"],
+                        laterality=item["laterality"] or match[0]["laterality"], site_from="muscle")
+            item["muscles"] = [m for m in item["muscles"] if m in by_start]
 
 
 def _tokens_of(mentions: _Mentions, measures: list[Any] | None) -> list[int]:
@@ -331,6 +414,9 @@ def _function_items(mentions: _Mentions) -> list[Item]:
     return items
 
 
+_REPORTED = re.compile(r"[^:.;\n]{0,40}:[ \t]*(?=[A-Za-z][A-Za-z-]*\s+[A-Za-z])")
+
+
 def _study_items(mentions: _Mentions) -> list[Item]:
     text = mentions.text
     items = []
@@ -339,9 +425,12 @@ def _study_items(mentions: _Mentions) -> list[Item]:
         results = [r for r in mentions.in_sentence("STUDY_RESULT", span) if r.start >= span.end]
         item = _base(span, text)
         item.update(study=_meta(span)["study"], status=status(span))
-        if results:
-            end = mentions.sentence(span).end_char
-            findings = (results[0].start_char, end)
+        sentence_end = mentions.sentence(span).end_char
+        # "MRI L upper arm 02/2025: fibrosis of the biceps ...": what follows its colon reports it
+        colon = _REPORTED.match(text, span.end_char, sentence_end)
+        if results or colon:
+            end = sentence_end
+            findings = (results[0].start_char if results else colon.end(), end)
             item.update(state="resulted", findings=_base(findings, text))
             item["findings"]["text"] = item["findings"]["text"].rstrip()
             item["findings"]["end"] = item["findings"]["start"] + len(item["findings"]["text"])
@@ -385,6 +474,8 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     evidence["rom"] = [{**_base((m.start, m.end), text), "degrees": m.value, "motion": m.motion,
                         "range": list(m.range) if m.range else None}
                        for m in doc._.notelint_rom]
+    evidence["jaw_opening"] = [{**_base((m.start, m.end), text), "millimetres": m.value}
+                               for m in doc._.notelint_jaw or []]
     evidence["strength"] = [{**_base((m.start, m.end), text), "grade": m.value}
                             for m in doc._.notelint_strength]
     evidence["function"] = _function_items(mentions)

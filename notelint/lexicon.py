@@ -46,7 +46,7 @@ SECTION_FILES: dict[str, tuple[str, ...]] = {"sections.jsonl": ("SECTION",)}
 SECTION_NAMES = ("history", "past_history", "family_history", "social_history", "exam",
                  "procedure", "assessment", "plan", "goals", "studies", "consent", "reflexes", "other")
 MEASURE_FILES: dict[str, tuple[str, ...]] = {
-    "rom.jsonl": ("ROM", "ROM_NUMBER", "ROM_MOTION", "ROM_FRAME"),
+    "rom.jsonl": ("ROM", "ROM_NUMBER", "ROM_MOTION", "ROM_FRAME", "ROM_MM"),
     "strength.jsonl": ("STRENGTH", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"),
 }
 
@@ -160,7 +160,7 @@ def _check_metadata(rule: Rule) -> None:
         fail(f"unknown side {meta.get('side')!r}; one of {list(SIDES)}")
     elif rule.category == "CONTRACTURE" and meta.get("kind") not in KINDS:
         fail(f"unknown kind {meta.get('kind')!r}; one of {list(KINDS)}")
-    elif rule.category in {"ROM", "STRENGTH"} and not isinstance(rule.pattern, str):
+    elif rule.category in {"ROM", "STRENGTH", "ROM_MM"} and not isinstance(rule.pattern, str):
         fail(f"a {rule.category} entry needs a regex 'pattern'")
     elif rule.category in {"ROM_FRAME", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"}:
         if not isinstance(meta.get("words"), list) or not isinstance(meta.get("window"), int):
@@ -223,6 +223,8 @@ def check_context_rules(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise PatternError(str(path), None, f"cannot read ConText rules ({exc})") from None
+    if not all(isinstance(v, str) for v in data.get("reporting_verbs", [])):
+        raise PatternError(str(path), None, "'reporting_verbs' must be a list of words")
     if not isinstance(data.get("exclude_default", []), list):
         raise PatternError(str(path), None, "'exclude_default' must be a list of rule literals")
     allowed = {"literal", "category", "direction", "pattern", "metadata", "allowed_types",

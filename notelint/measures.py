@@ -170,6 +170,7 @@ class MeasureExtractor:
             rf"(?<![A-Za-z])(?:(?:{joint})\s+)?(?:{motion})(?![A-Za-z])", re.IGNORECASE
         )
         self.frames = RomFrames(lexicon.of("ROM_FRAME"))
+        self.jaw_rules = [re.compile(r.pattern) for r in lexicon.of("ROM_MM")]
         self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
         contexts = lexicon.of("STRENGTH_CONTEXT")
         self.strength_context = [(_words_regex(r.metadata["words"]), r.metadata["window"])
@@ -247,6 +248,15 @@ class MeasureExtractor:
             found.append(Measure(min(span_start, start), end, value, motion, arc))
             floor = end
         return found
+
+    def jaw(self, text: str) -> list[Measure]:
+        """Interincisal (mouth) openings in millimetres: the jaw's range of motion."""
+        if "mm" not in text:
+            return []
+        found = [(m.start(), m.end(), int(m.group("mm"))) for rx in self.jaw_rules
+                 for m in rx.finditer(text)]
+        return [Measure(start, end, value, "interincisal opening")
+                for start, end, value in _keep_longest(found)]
 
     # -- strength --------------------------------------------------------
     def _strength_frame_ok(self, text: str, start: int, end: int, rule: Rule,
@@ -328,7 +338,7 @@ class MeasureComponent(BatchedPipe):
     def __init__(self, rules: list[Rule] | None = None) -> None:
         self.rules = rules
         self._extractor: MeasureExtractor | None = None
-        for attr in ("notelint_rom", "notelint_strength"):
+        for attr in ("notelint_rom", "notelint_strength", "notelint_jaw"):
             if not Doc.has_extension(attr):
                 Doc.set_extension(attr, default=None)
 
@@ -346,6 +356,7 @@ class MeasureComponent(BatchedPipe):
         words = WordStarts(text)
         sections = getattr(doc._, "notelint_sections", None)
         doc._.notelint_rom = self.extractor.rom(text, words, sections)
+        doc._.notelint_jaw = self.extractor.jaw(text)
         muscles = sorted((s.start_char, s.end_char) for group in doc.spans.values()
                          for s in group if s.label_ == "MUSCLE")
         doc._.notelint_strength = self.extractor.strength(text, words, muscles, sections)

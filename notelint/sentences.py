@@ -30,9 +30,9 @@ from notelint.sections import Sections
 # the first character so that ``re`` jumps from capital to capital (five times faster than
 # "(?<![A-Za-z])[A-Z]...", which is tried at every position; a test compares the two).
 _CAPS_HEADER = re.compile(r"[A-Z](?<![A-Za-z].)[A-Z/&() -]{1,58}[A-Z)]\s*:(?!\d)")
-_LINE_HEADER = re.compile(r"(?m)^[ \t]*[A-Z][A-Za-z/&() -]{1,40}:(?![\d/])")
+_LINE_HEADER = re.compile(r"(?m)^[ \t]*[A-Z][A-Za-z/&() -]{0,40}:(?![\d/])")
 # ... or one right after the comma that a comma-joined transcription put for its line break
-_COMMA_HEADER = re.compile(r",(?=[A-Z][a-z])([A-Z][A-Za-z/&() -]{1,40}):(?![\d/])")
+_COMMA_HEADER = re.compile(r", ?(?=[A-Z][a-z])([A-Z][A-Za-z/&() -]{1,40}):(?![\d/])")
 # A numbered item (group 1, after its blanks): at the start of the text, of a line or of a
 # comma-joined line. Past the first position it is found from the newline or comma itself
 # (again so that ``re`` jumps between them).

@@ -36,8 +36,10 @@ def documented_sites(evidence: Evidence) -> list[Site]:
         own = [by_start[s] for s in contracture["muscles"]
                if not by_start[s].get("classified_elsewhere")]  # the heel cord: NL307
         for muscle in own:
-            side = muscle["laterality"] or (contracture.get("laterality")
-                                            if contracture.get("site") == muscle["site"] else None)
+            # the contracture's own side where it is broader ("right thigh ... and left thigh
+            # - hamstrings") or the muscle has none
+            own_side = contracture.get("laterality") if contracture.get("site") == muscle["site"] else None
+            side = own_side if own_side == "bilateral" else muscle["laterality"] or own_side
             sites.setdefault((muscle["site"], side, muscle["start"]), Site(muscle["site"], side, muscle))
         if not own and contracture.get("site"):
             key = (contracture["site"], contracture["laterality"], contracture["start"])

@@ -17,7 +17,8 @@ _LCD = "CMS Pub. 100-02 ch. 15 sec. 220.3 (objective measures and functional lim
       fix="Record the degrees: 'knee extension lacks 20 degrees', 'popliteal angle 60°'.",
       reference=_LCD)
 def rom_not_measured(facts: NoteFacts) -> Iterator[Hit]:
-    if facts.evidence["rom"]:
+    # the jaw's range of motion is its interincisal opening in millimetres (RULES.md)
+    if facts.evidence["rom"] or facts.evidence.get("jaw_opening"):
         return
     start, end = facts.anchor()
     yield Hit(start, end, "No range of motion is measured in degrees; record the goniometric "
