@@ -34,12 +34,14 @@ class Finding:
     line: int
     column: int
     suggestion: str | None
+    suggestions: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The finding object of OUTPUT.md."""
         return {"rule": self.rule, "name": self.name, "severity": self.severity,
                 "message": self.message, "start": self.start, "end": self.end,
-                "line": self.line, "column": self.column, "suggestion": self.suggestion}
+                "line": self.line, "column": self.column, "suggestion": self.suggestion,
+                "suggestions": list(self.suggestions)}
 
 
 @dataclass(frozen=True)

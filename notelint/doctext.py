@@ -12,6 +12,9 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 KEY = "notelint_text"
+# the span groups the pipeline's matchers fill (doc.spans[...])
+ANATOMY = "notelint_anatomy"
+CONCEPTS = "notelint_concepts"
 
 
 def doc_text(doc: Doc) -> str:

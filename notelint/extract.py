@@ -17,9 +17,8 @@ import numpy
 from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
-from notelint.doctext import doc_text
+from notelint.doctext import ANATOMY, CONCEPTS, doc_text
 from notelint.lexicon import load_lexicon
-from notelint.pipeline import ANATOMY, CONCEPTS
 from notelint.sentences import first_tokens
 
 Item = dict[str, Any]

@@ -103,10 +103,12 @@ class Linter:
     def _finding(self, code: str, name: str, severity: str, hit: Hit,
                  lines: LineIndex) -> dict[str, Any]:
         line, column = lines.locate(hit.start)
+        suggestions = list(hit.suggestions) or ([hit.suggestion] if hit.suggestion else [])
         return {"rule": code, "name": name,
                 "severity": self.config.severity_of(code, severity),
                 "message": hit.message, "start": hit.start, "end": hit.end,
-                "line": line, "column": column, "suggestion": hit.suggestion}
+                "line": line, "column": column,
+                "suggestion": suggestions[0] if suggestions else None, "suggestions": suggestions}
 
     def result(self, note: Note, doc: Any) -> Result:
         """The result of one processed note."""

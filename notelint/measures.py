@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from notelint.batching import BatchedPipe
-from notelint.doctext import doc_text
+from notelint.doctext import ANATOMY, doc_text
 from notelint.lexicon import Lexicon, Rule, load_lexicon
 from notelint.regexscan import AnchoredRegex, WordStarts
 from notelint.sections import Sections
@@ -170,7 +170,7 @@ class MeasureExtractor:
             rf"(?<![A-Za-z])(?:(?:{joint})\s+)?(?:{motion})(?![A-Za-z])", re.IGNORECASE
         )
         self.frames = RomFrames(lexicon.of("ROM_FRAME"))
-        self.jaw_rules = [re.compile(r.pattern) for r in lexicon.of("ROM_MM")]
+        self.jaw_rules = [AnchoredRegex(re.compile(r.pattern)) for r in lexicon.of("ROM_MM")]
         self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
         contexts = lexicon.of("STRENGTH_CONTEXT")
         self.strength_context = [(_words_regex(r.metadata["words"]), r.metadata["window"])
@@ -249,12 +249,11 @@ class MeasureExtractor:
             floor = end
         return found
 
-    def jaw(self, text: str) -> list[Measure]:
+    def jaw(self, text: str, words: WordStarts | None = None) -> list[Measure]:
         """Interincisal (mouth) openings in millimetres: the jaw's range of motion."""
-        if "mm" not in text:
-            return []
+        words = words or WordStarts(text)
         found = [(m.start(), m.end(), int(m.group("mm"))) for rx in self.jaw_rules
-                 for m in rx.finditer(text)]
+                 for m in rx.finditer(text, words)]
         return [Measure(start, end, value, "interincisal opening")
                 for start, end, value in _keep_longest(found)]
 
@@ -312,6 +311,9 @@ class MeasureExtractor:
         for rule, regex in self.strength_rules:
             for match in regex.finditer(text, words):
                 groups = match.groupdict()
+                side = rule.metadata.get("side_before")
+                if side and not re.search(side, text[max(0, match.start() - 8):match.start()]):
+                    continue
                 section = sections.at(match.start()) if sections else None
                 if section in {"goals", "reflexes"}:
                     continue  # a target, or a reflex, pulse or sensory list
@@ -356,9 +358,9 @@ class MeasureComponent(BatchedPipe):
         words = WordStarts(text)
         sections = getattr(doc._, "notelint_sections", None)
         doc._.notelint_rom = self.extractor.rom(text, words, sections)
-        doc._.notelint_jaw = self.extractor.jaw(text)
-        muscles = sorted((s.start_char, s.end_char) for group in doc.spans.values()
-                         for s in group if s.label_ == "MUSCLE")
+        doc._.notelint_jaw = self.extractor.jaw(text, words)
+        muscles = [(s.start_char, s.end_char) for s in doc.spans.get(ANATOMY, ())
+                   if s.label_ == "MUSCLE"]
         doc._.notelint_strength = self.extractor.strength(text, words, muscles, sections)
         return doc
 

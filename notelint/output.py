@@ -37,6 +37,7 @@ class TextReport:
         self.errors = 0
         self.by_severity: Counter[str] = Counter()
         self.by_rule: Counter[str] = Counter()
+        self.by_verdict: Counter[str] = Counter()
 
     def add(self, result: Result) -> None:
         self.notes += 1
@@ -48,15 +49,17 @@ class TextReport:
         if not result["applicable"]:
             return
         self.applicable += 1
-        if not result["findings"]:
-            return  # quiet when the note is fine
+        self.by_verdict[result["verdict"]] += 1
         claimed = ", ".join(result["claimed_codes"]) or "none"
         suggested = ", ".join(result["suggested_codes"]) or "none"
-        self.out.write(f"{source}: claimed {claimed}; suggested {suggested}\n")
+        # the code line leads every applicable note, with its verdict, findings or not
+        self.out.write(f"{source}: {result['verdict']}: claimed {claimed}; suggested {suggested}\n")
+        if not result["findings"]:
+            return
         for f in result["findings"]:
             self.by_severity[f["severity"]] += 1
             self.by_rule[f["rule"]] += 1
-            fix = f"  [suggest {f['suggestion']}]" if f["suggestion"] else ""
+            fix = f"  [suggest {', '.join(f['suggestions'])}]" if f["suggestions"] else ""
             self.out.write(f"{source}:{f['line']}:{f['column']}: {f['rule']} "
                            f"[{f['severity']}] {f['message']}{fix}\n")
         self.out.write("\n")
@@ -65,6 +68,10 @@ class TextReport:
         if self.statistics and self.by_rule:
             for code, count in sorted(self.by_rule.items()):
                 self.out.write(f"{count:5d}  {code}  {RULES[code].name}\n")
+            self.out.write("\n")
+        if self.statistics and self.by_verdict:
+            for verdict, count in self.by_verdict.most_common():
+                self.out.write(f"{count:5d}  {verdict}\n")
             self.out.write("\n")
         total = sum(self.by_severity.values())
         parts = ", ".join(f"{self.by_severity[s]} {s}{'s' if self.by_severity[s] != 1 else ''}"

@@ -30,11 +30,10 @@ from spacy.lang.en import English
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from notelint.doctext import ANATOMY, CONCEPTS
 from notelint.doctext import KEY as DOC_TEXT
 from notelint.lexicon import Lexicon
 
-ANATOMY = "notelint_anatomy"
-CONCEPTS = "notelint_concepts"
 MODEL_NAME = "notelint_m624"
 
 # Transcribed notes join lines with commas (",PLAN:,", "5/5,EXTREMITIES:,hip"): split

@@ -96,6 +96,7 @@ class FindingModel(BaseModel):
     line: int
     column: int
     suggestion: str | None
+    suggestions: list[str]
 
 
 class ResultModel(BaseModel):

@@ -60,6 +60,7 @@ FINDING = StructType([
     StructField("line", IntegerType(), False),
     StructField("column", IntegerType(), False),
     StructField("suggestion", StringType(), True),
+    StructField("suggestions", ArrayType(StringType(), False), False),
 ])
 ERROR = StructType([
     StructField("kind", StringType(), False),

@@ -110,4 +110,4 @@ def muscle_contracture_coded_elsewhere(facts: NoteFacts) -> Iterator[Hit]:
     supported = " and ".join(facts.suggested)
     yield Hit(start, end, f"{code} is claimed but the note documents a contracture of "
                           f"{named[0].muscle['text']} with myogenic evidence; consider {supported} "
-                          "(contracture of muscle).", facts.suggested[0])
+                          "(contracture of muscle).", facts.suggested[0], tuple(facts.suggested))

@@ -23,6 +23,7 @@ class Hit:
     end: int
     message: str
     suggestion: str | None = None
+    suggestions: tuple[str, ...] = ()  # every code it proposes (bilateral: right and left)
 
 
 @dataclass

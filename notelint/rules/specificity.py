@@ -88,7 +88,8 @@ def more_specific_code(facts: NoteFacts) -> Iterator[Hit]:
             continue
         start, end = facts.claimed_spans.get(claimed, facts.anchor())
         yield Hit(start, end, f"Documentation supports {_labels(facts.suggested)}; "
-                              f"{claimed} is less specific.", facts.suggested[0])
+                              f"{claimed} is less specific.", facts.suggested[0],
+                  tuple(facts.suggested))
 
 
 @rule("NL202", "multiple-sites", "warning",
@@ -117,7 +118,7 @@ def multiple_sites(facts: NoteFacts) -> Iterator[Hit]:
             return
         yield Hit(start, end, f"{multiple} (multiple sites) is claimed but one site is documented; "
                               f"claim {_labels(facts.suggested)}.",
-                  facts.suggested[0] if facts.suggested else None)
+                  facts.suggested[0] if facts.suggested else None, tuple(facts.suggested))
 
 
 @rule("NL203", "code-mismatch", "error",
@@ -146,7 +147,7 @@ def code_mismatch(facts: NoteFacts) -> Iterator[Hit]:
         start, end = facts.claimed_spans.get(claimed, facts.anchor())
         yield Hit(start, end, f"{label(claimed)} is claimed but {problem}; documentation "
                               f"supports {_labels(facts.suggested)}.",
-                  facts.suggested[0] if facts.suggested else None)
+                  facts.suggested[0] if facts.suggested else None, tuple(facts.suggested))
 
 
 @rule("NL204", "other-site-unjustified", "info",
