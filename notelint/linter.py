@@ -90,7 +90,8 @@ class Linter:
                 continue
             if found := list(spec.check(facts)):
                 hits[code] = found
-        quiet = silenced(set(hits))
+        mentions = any(c["kind"] != "excluded" for c in facts.evidence["contractures"])
+        quiet = silenced(set(hits), mentions)
         return {code: found for code, found in hits.items() if code not in quiet}
 
     def _findings(self, hits: dict[str, list[Hit]], text: str) -> list[dict[str, Any]]:

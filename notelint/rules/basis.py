@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from notelint import codes
 from notelint.rules.registry import Hit, NoteFacts, rule
 
 _TAB = "ICD-10-CM tabular M62.4- and M24.5- (Excludes1)"
@@ -27,6 +28,29 @@ def myogenic_basis_missing(facts: NoteFacts) -> Iterator[Hit]:
                           "shortening or fibrosis).")
 
 
+def _m624_sites(facts: NoteFacts) -> set[tuple[str, str | None]]:
+    """The M62.4 sites (and sides) documented or claimed."""
+    sites = {(s.site, s.side) for s in facts.sites}
+    for code in facts.claimed_m624:
+        site, side = codes.site_side(code)
+        if site not in {"unspecified", "multiple"}:
+            sites.add((site, side))
+    return sites
+
+
+def _same_site(item: dict, sites: set[tuple[str, str | None]]) -> bool:
+    """Whether joint evidence concerns the M62.4 contracture: its joint is crossed by the
+    muscles of a documented or claimed site, on the same side (RULES.md "the same site"),
+    or nothing places either of them."""
+    joint_sites = item.get("joint_sites")
+    if not sites or not joint_sites:
+        return True
+    side = item.get("laterality")
+    return any(site in joint_sites and (not side or not other or side == other
+                                        or "bilateral" in (side, other))
+               for site, other in sites)
+
+
 @rule("NL302", "joint-contracture-evidence", "error",
       summary="The documentation points to an arthrogenic (joint) restriction.",
       why="M24.5- (contracture of joint) excludes contracture of muscle without joint "
@@ -37,7 +61,9 @@ def myogenic_basis_missing(facts: NoteFacts) -> Iterator[Hit]:
       reference=_TAB)
 def joint_contracture_evidence(facts: NoteFacts) -> Iterator[Hit]:
     joint = [c for c in facts.affirmed("contractures") if c["kind"] == "joint"]
-    items = sorted([*joint, *facts.affirmed("arthrogenic")], key=lambda i: i["start"])
+    sites = _m624_sites(facts)
+    items = sorted((i for i in [*joint, *facts.affirmed("arthrogenic")] if _same_site(i, sites)),
+                   key=lambda i: i["start"])
     if not items:
         return
     seen: dict[str, str] = {}
@@ -101,7 +127,14 @@ def contracture_not_affirmed(facts: NoteFacts) -> Iterator[Hit]:
     if not facts.claimed_m624:
         return
     mentions = [c for c in facts.evidence["contractures"] if c["kind"] != "excluded"]
-    if not mentions or any(c["status"] == "affirmed" for c in mentions):
+    if any(c["status"] == "affirmed" for c in mentions):
+        return
+    if not mentions:
+        # no contracture at all: the linter drops this where another routing rule accounts
+        # for the code (RULES.md: that exception belongs to the no-mention case only)
+        start, end = facts.anchor()
+        yield Hit(start, end, f"{', '.join(facts.claimed_m624)} is claimed but the note documents "
+                              "no contracture.")
         return
     first = mentions[0]
     yield Hit(first["start"], first["end"],

@@ -118,9 +118,13 @@ def verdict(applicable: bool, findings: list[dict[str, Any]], claimed_m624: list
     return "supported"
 
 
-def silenced(fired: set[str]) -> set[str]:
-    """The rules that stay silent because others fired (:data:`SILENCES`)."""
-    return {quiet for code in fired for quiet in SILENCES.get(code, ())}
+def silenced(fired: set[str], mentions: bool = True) -> set[str]:
+    """The rules that stay silent because others fired (:data:`SILENCES`); in a note with no
+    contracture mention, NL305 gives way to any other routing rule that accounts for the code."""
+    quiet = {q for code in fired for q in SILENCES.get(code, ())}
+    if not mentions and fired & (set(ROUTING) - {"NL305"}):
+        quiet.add("NL305")
+    return quiet
 
 
 def rule(code: str, name: str, severity: str, *, summary: str, why: str, example: str,
