@@ -225,7 +225,7 @@ class MeasureExtractor:
         ``sections``: its sections, if known) that :class:`RomFrames` takes as a patient's."""
         words = words or WordStarts(text)
         candidates = []
-        for _rule, regex in self.rom_rules:
+        for rule, regex in self.rom_rules:
             for match in regex.finditer(text, words):
                 value = self._degrees(match)
                 if value is None:
@@ -235,14 +235,16 @@ class MeasureExtractor:
                 arc = None
                 if match.re.groupindex.get("from") and match.group("from") is not None:
                     arc = (int(match.group("from").replace("\u2212", "-")), value)
-                candidates.append((match.start(), match.end(), (value, value_start, arc)))
+                # a rule whose match ends with its motion ("126 flexion") has its frame inside
+                end = match.end("deg") if rule.metadata.get("motion_in_match") else match.end()
+                candidates.append((match.start(), match.end(), (value, value_start, arc, end)))
         found: list[Measure] = []
         floor = 0
-        for start, end, (value, value_start, arc) in _keep_longest(candidates):
+        for start, end, (value, value_start, arc, value_end) in _keep_longest(candidates):
             section = sections.at(start) if sections else None
             section_start = sections.start_of(start) if sections else 0
             if section == "goals" or not self.frames.governs(
-                    text, value_start, end, section, section_start, floor or -1):
+                    text, value_start, value_end, section, section_start, floor or -1):
                 continue
             motion, span_start = self._motion(text, start, value_start, end, floor)
             found.append(Measure(min(span_start, start), end, value, motion, arc))
@@ -359,8 +361,8 @@ class MeasureComponent(BatchedPipe):
         sections = getattr(doc._, "notelint_sections", None)
         doc._.notelint_rom = self.extractor.rom(text, words, sections)
         doc._.notelint_jaw = self.extractor.jaw(text, words)
-        muscles = [(s.start_char, s.end_char) for s in doc.spans.get(ANATOMY, ())
-                   if s.label_ == "MUSCLE"]
+        muscle = doc.vocab.strings["MUSCLE"]
+        muscles = [(s.start_char, s.end_char) for s in doc.spans.get(ANATOMY, ()) if s.label == muscle]
         doc._.notelint_strength = self.extractor.strength(text, words, muscles, sections)
         return doc
 
