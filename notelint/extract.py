@@ -269,7 +269,8 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     linked = adjacent or ([] if joints and not myogenic else mentions.muscles_near(span))
     own = [muscle_items[m.start_char] for m in linked
            if not muscle_items[m.start_char].get("classified_elsewhere")]
-    if kind == "auto":
+    if kind in {"auto", "motion"}:
+        # a motion ("flexion contracture") names no tissue: with no muscle, it is a joint's
         if own:
             kind = "muscle"
         elif linked:
@@ -278,7 +279,7 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
             item["category_code"] = first["classified_elsewhere"]
             item["condition"] = f"contracture of {first['muscle']}"
             item["relation"] = "elsewhere"
-        elif joints:
+        elif joints or kind == "motion":
             kind = "muscle" if myogenic else "joint"
         elif regions:
             kind = "muscle"

@@ -21,7 +21,7 @@ from notelint.errors import PatternError
 
 SITES = ("shoulder", "upper_arm", "forearm", "hand", "thigh", "lower_leg", "ankle_foot", "other")
 SIDES = ("right", "left", "bilateral")
-KINDS = ("auto", "muscle", "joint", "excluded", "unknown")
+KINDS = ("auto", "motion", "muscle", "joint", "excluded", "unknown")
 RULE_KEYS = frozenset({"literal", "category", "pattern", "metadata"})
 
 # file name -> the categories its entries may have
