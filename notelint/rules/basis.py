@@ -28,7 +28,7 @@ def myogenic_basis_missing(facts: NoteFacts) -> Iterator[Hit]:
                           "shortening or fibrosis).")
 
 
-def _m624_sites(facts: NoteFacts) -> set[tuple[str, str | None]]:
+def m624_sites(facts: NoteFacts) -> set[tuple[str, str | None]]:
     """The M62.4 sites (and sides) documented or claimed."""
     sites = {(s.site, s.side) for s in facts.sites}
     for code in facts.claimed_m624:
@@ -38,7 +38,7 @@ def _m624_sites(facts: NoteFacts) -> set[tuple[str, str | None]]:
     return sites
 
 
-def _same_site(item: dict, sites: set[tuple[str, str | None]]) -> bool:
+def same_site(item: dict, sites: set[tuple[str, str | None]]) -> bool:
     """Whether joint evidence concerns the M62.4 contracture: its joint is crossed by the
     muscles of a documented or claimed site, on the same side (RULES.md "the same site"),
     or nothing places either of them."""
@@ -61,8 +61,8 @@ def _same_site(item: dict, sites: set[tuple[str, str | None]]) -> bool:
       reference=_TAB)
 def joint_contracture_evidence(facts: NoteFacts) -> Iterator[Hit]:
     joint = [c for c in facts.affirmed("contractures") if c["kind"] == "joint"]
-    sites = _m624_sites(facts)
-    items = sorted((i for i in [*joint, *facts.affirmed("arthrogenic")] if _same_site(i, sites)),
+    sites = m624_sites(facts)
+    items = sorted((i for i in [*joint, *facts.affirmed("arthrogenic")] if same_site(i, sites)),
                    key=lambda i: i["start"])
     if not items:
         return

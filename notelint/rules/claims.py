@@ -7,6 +7,7 @@ from functools import cache
 
 from notelint import codes
 from notelint.lexicon import load_lexicon
+from notelint.rules.basis import same_site
 from notelint.rules.registry import Hit, NoteFacts, rule
 
 _TAB = "ICD-10-CM tabular Excludes1 at M62, M62.4 and M24.5; Official Guidelines I.A.12.a"
@@ -100,11 +101,10 @@ def muscle_contracture_coded_elsewhere(facts: NoteFacts) -> Iterator[Hit]:
     named = [s for s in facts.sites if s.named]
     if not named or not facts.affirmed("myogenic"):
         return
-    sites = {s.site for s in named}
+    sites = {(s.site, s.side) for s in named}
     joint = [c for c in facts.affirmed("contractures") if c["kind"] == "joint"]
-    joint += [a for a in facts.affirmed("arthrogenic")]
-    if any(not j.get("joint_sites") or sites & set(j["joint_sites"]) for j in joint):
-        return
+    if any(same_site(j, sites) for j in [*joint, *facts.affirmed("arthrogenic")]):
+        return  # a joint contracture at the muscle's site: NL302's, not this one
     code = elsewhere[0]
     start, end = facts.claimed_spans.get(code, (named[0].muscle["start"], named[0].muscle["end"]))
     supported = " and ".join(facts.suggested)
