@@ -19,6 +19,7 @@ from notelint.cli import cli
 from notelint.html import HIGHLIGHTS
 
 NOTE = ("Right hamstring contracture with popliteal angle 60 degrees and knee flexion 4-/5.\n"
+        "Left biceps contracture with palpable shortening.\n"
         "Crouch gait from spastic diplegic cerebral palsy. EMG ordered.\n"
         "Assessment: M62.48\n")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
