@@ -427,7 +427,8 @@ def _study_items(mentions: _Mentions) -> list[Item]:
         item.update(study=_meta(span)["study"], status=status(span))
         sentence_end = mentions.sentence(span).end_char
         # "MRI L upper arm 02/2025: fibrosis of the biceps ...": what follows its colon reports it
-        colon = _REPORTED.match(text, span.end_char, sentence_end)
+        # ("MRI: to be scheduled" is an order, not a report)
+        colon = None if ordered else _REPORTED.match(text, span.end_char, sentence_end)
         if results or colon:
             end = sentence_end
             findings = (results[0].start_char if results else colon.end(), end)
