@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span
 from notelint.doctext import ANATOMY, CONCEPTS, doc_text
 from notelint.lexicon import load_lexicon
 from notelint.sentences import first_tokens
+from notelint.suggest import sides_agree
 
 Item = dict[str, Any]
 EVIDENCE_FIELDS = ("contractures", "muscles", "rom", "strength", "function", "myogenic",
@@ -61,10 +62,7 @@ def status(span: Span) -> str:
             if name == "family" and _reported(span):
                 continue
             return name
-    sections = getattr(span.doc._, "notelint_sections", None)
-    if sections is not None:
-        return _SECTION_STATUS.get(sections.at(span.start_char), "affirmed")
-    return "affirmed"
+    return _SECTION_STATUS.get(section_of(span) or "", "affirmed")
 
 
 def section_of(span: Span) -> str | None:
@@ -319,21 +317,22 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     and side elsewhere (the exam, two paragraphs up): muscles whose sentence holds a
     myogenic cue, a contracture mention or a ROM value; with no region, only when they are all
     of one site."""
+    _joint_named_for_muscle(contractures, mentions)
+    pending = [item for item in contractures if not item["muscles"]
+               and item["status"] == "affirmed" and item["kind"] in {"muscle", "unknown"}]
+    if not pending:
+        return
     evidenced = {mentions.sent_of[s.start] for label in ("MYOGENIC", "CONTRACTURE")
                  for s in mentions.of(label)}
     evidenced |= {mentions.sent_of[t] for t in _tokens_of(mentions, mentions.doc._.notelint_rom)}
     by_start = {m.start_char: m for m in mentions.muscles}
     candidates = [m for m in muscles if not m.get("classified_elsewhere")
                   and mentions.sent_of[by_start[m["start"]].start] in evidenced]
-    _joint_named_for_muscle(contractures, muscles, mentions)
-    for item in contractures:
-        if item["muscles"] or item["status"] != "affirmed" or item["kind"] not in {"muscle", "unknown"}:
-            continue
+    for item in pending:
         found = candidates
         if item["site"]:
-            found = [m for m in found if m["site"] == item["site"] and (
-                not item["laterality"] or not m["laterality"] or item["laterality"] == "bilateral"
-                or m["laterality"] in {item["laterality"], "bilateral"})]
+            found = [m for m in found if m["site"] == item["site"]
+                     and sides_agree(item["laterality"], m["laterality"])]
         elif len({m["site"] for m in found}) != 1:
             continue
         if not found:
@@ -346,15 +345,13 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
             item["laterality"] = _combined_side([m["laterality"] for m in found])
 
 
-def _joint_named_for_muscle(contractures: list[Item], muscles: list[Item],
-                            mentions: _Mentions) -> None:
+def _joint_named_for_muscle(contractures: list[Item], mentions: _Mentions) -> None:
     """A joint-named contracture ("Contracture, left shoulder", "knee flexion contracture") that
     the note attributes to a muscle elsewhere (a named muscle contracture at a site crossing that
     joint, myogenic evidence, and no arthrogenic finding at the joint) is that muscle's."""
     if not any(status(s) == "affirmed" for s in mentions.of("MYOGENIC")):
         return
     arthrogenic = [s for s in mentions.of("ARTHROGENIC") if status(s) == "affirmed"]
-    by_start = {m["start"]: m for m in muscles}
     named = [c for c in contractures if c["status"] == "affirmed" and c["kind"] == "muscle"
              and c["muscles"]]
     for item in contractures:
@@ -366,7 +363,6 @@ def _joint_named_for_muscle(contractures: list[Item], muscles: list[Item],
         if match:
             item.update(kind="muscle", muscles=match[0]["muscles"], site=match[0]["site"],
                         laterality=item["laterality"] or match[0]["laterality"], site_from="muscle")
-            item["muscles"] = [m for m in item["muscles"] if m in by_start]
 
 
 def _tokens_of(mentions: _Mentions, measures: list[Any] | None) -> list[int]:

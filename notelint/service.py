@@ -38,6 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from notelint import __version__, errors
 from notelint.fhir import REQUIRED_CODES
 from notelint.inputs import DEFAULT_MAX_CHARS, JsonError, Note, from_record, jsonl, load_json
+from notelint.rules.registry import VERDICTS
 
 SETTINGS_ENV = "NOTELINT_SERVE_SETTINGS"
 BATCH_CHUNK = 16
@@ -104,7 +105,7 @@ class ResultModel(BaseModel):
 
     source: str
     applicable: bool
-    verdict: Literal["supported", "recode", "query", "not-m62.4", "not-applicable"]
+    verdict: Literal[VERDICTS]  # type: ignore[valid-type]
     claimed_codes: list[str]
     suggested_codes: list[str]
     findings: list[FindingModel]

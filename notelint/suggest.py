@@ -21,6 +21,12 @@ class Site:
     named: bool = True
 
 
+def sides_agree(a: str | None, b: str | None) -> bool:
+    """Whether two documented sides can be the same contracture's: equal, one of them
+    unknown, or one bilateral."""
+    return not a or not b or a == b or "bilateral" in (a, b)
+
+
 def affirmed_muscle_contractures(evidence: Evidence) -> list[dict[str, Any]]:
     """Contracture mentions that are affirmed and about a muscle or tendon."""
     return [c for c in evidence["contractures"]

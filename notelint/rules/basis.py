@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from notelint import codes
 from notelint.rules.registry import Hit, NoteFacts, rule
+from notelint.suggest import sides_agree
 
 _TAB = "ICD-10-CM tabular M62.4- and M24.5- (Excludes1)"
 
@@ -45,10 +46,8 @@ def same_site(item: dict, sites: set[tuple[str, str | None]]) -> bool:
     joint_sites = item.get("joint_sites")
     if not sites or not joint_sites:
         return True
-    side = item.get("laterality")
-    return any(site in joint_sites and (not side or not other or side == other
-                                        or "bilateral" in (side, other))
-               for site, other in sites)
+    return any(site in joint_sites and sides_agree(item.get("laterality"), side)
+               for site, side in sites)
 
 
 @rule("NL302", "joint-contracture-evidence", "error",
