@@ -21,7 +21,7 @@ from notelint.lexicon import patterns_dir
 TABLE_FILE = "icd10cm.json"
 # subtrees and categories the rules talk about (RULES.md "Background")
 ROOTS = ("M62.4", "M62", "M24.5", "M67.0", "M43.6", "Q68.0", "G24.3", "T79.6", "M20.4", "Q74.3",
-         "M72.0", "G25.82", "M79.1", "G72.1", "G72.0", "R25.2", "M62.83", "Q66.89")
+         "M72.0", "G25.82", "M79.1", "G72.1", "G72.0", "R25.2", "M62.83", "Q66.89", "Z96.6")
 # the tabular's wording of M62.4- sites -> notelint's site names (OUTPUT.md)
 SITE_WORDS = {"shoulder": "shoulder", "upper arm": "upper_arm", "forearm": "forearm",
               "hand": "hand", "thigh": "thigh", "lower leg": "lower_leg",
@@ -149,6 +149,77 @@ def joint_words(code: str) -> str | None:
     for side in ("right ", "left ", "unspecified "):
         words = words.removeprefix(side)
     return words or None
+
+
+def _names(word: str, code: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", description(code), re.IGNORECASE) is not None
+
+
+_FIRST_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]*)?-?")
+
+
+def first_code(text: str) -> str | None:
+    """The first code written in a category text ("N32.0 / N99.1-" -> "N32.0")."""
+    match = _FIRST_CODE.search(text)
+    return match.group() if match else None
+
+
+def route(category: str, side: str | None = None, place: str | None = None) -> str:
+    """The billable code of ``category`` whose tabular description names the documented side
+    and place (a joint, a spasm's site), else the narrowest category they determine, written
+    with a dash (``M24.56-``: a knee, side undocumented).
+
+    ``route("M24.5", "left", "knee")`` -> ``M24.562``; ``route("M62.83", place="back")`` ->
+    ``M62.830``. A place no description names takes the category's "other" code ("neck":
+    M62.838); a side or place the category has no axis for is ignored (T79.6, M43.6). A
+    category outside the table is returned as given.
+    """
+    root = normalize(category.rstrip("-").strip())
+    found = [c for c, f in table().items() if c.startswith(root) and f["billable"]]
+    if not found:
+        return category
+    if side:
+        found = [c for c in found if _names(side, c)] or found
+    if place:
+        found = [c for c in found if _names(place, c)] or [c for c in found if _names("other", c)] \
+            or found
+    if len(found) == 1:
+        return found[0]
+    prefix = found[0]  # the longest prefix of them all that is a category of the table
+    while len(prefix) > 3 and (prefix not in table() or not all(c.startswith(prefix) for c in found)):
+        prefix = prefix[:-1].rstrip(".")
+    return f"{prefix}-"
+
+
+def routes(category: str, side: str | None = None, place: str | None = None) -> tuple[str, ...]:
+    """:func:`route` for each documented side: a bilateral condition with no bilateral code is
+    coded right and left (RULES.md)."""
+    if side == "bilateral":
+        both = route(category, side, place)
+        if not both.endswith("-") and _names("bilateral", both):
+            return (both,)  # Z96.653: a bilateral code of its own
+    sides = ("right", "left") if side == "bilateral" else (side,)
+    return tuple(dict.fromkeys(route(category, s, place) for s in sides))
+
+
+def label(code: str, side: str | None = None) -> str:
+    """``M24.562 (contracture, left knee)``; a category: ``M24.56- (contracture, knee; the side
+    to be documented)``, naming the axes its billable codes still need (not a ``side`` known)."""
+    key = normalize(code.rstrip("-"))
+    if key not in table():
+        return code
+    text = description(key)
+    text = text[:1].lower() + text[1:]
+    if table()[key]["billable"]:
+        return f"{code} ({text})"
+    below = [c for c, f in table().items() if c.startswith(key) and f["billable"]]
+    if any("X" in c[4:] for c in below):
+        return f"{code} ({text}; the 7th character, by encounter, to be chosen)"
+    places = {re.sub(r"\b(right|left|unspecified) ", "", description(c)) for c in below}
+    axes = [axis for axis, open_ in (("site", len(places) > 1),
+                                      ("side", not side and any(_names("right", c) for c in below)))
+            if open_]
+    return f"{code} ({text}; the {' and '.join(axes) or 'detail'} to be documented)"
 
 
 def main() -> None:

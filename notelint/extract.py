@@ -305,6 +305,10 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
         sides = [_side_before(r, mentions) for r in named]
         if len(named) > 1 and all(sides):
             item["laterality"] = _combined_side([item["laterality"], *sides])
+    item["joint"] = _meta(joints[0]).get("code_word") if joints else None
+    if kind == "excluded" and not item["laterality"]:
+        item["laterality"] = _combined_side([muscle_items[m.start_char]["laterality"]
+                                             for m in linked]) or _side_before(span, mentions, 6)
     if joints:
         item["joint_sites"] = sorted({s for j in joints for s in _meta(j)["sites"]})
         if item["laterality"] is None and kind == "joint":
@@ -385,8 +389,22 @@ def _cue_items(spans: Iterable[Span], mentions: _Mentions, joints: bool = False)
         if joints:
             named = _near(mentions.in_sentence("JOINT", span), span, 12, 12)
             item["joint_sites"] = sorted({s for j in named for s in _meta(j)["sites"]}) or None
+            item["joint"] = _meta(named[0]).get("code_word") if named else None
+            item["laterality"] = (_side_before(named[0], mentions) if named else None) \
+                or _side_before(span, mentions, 6)
+        elif _meta(span).get("category_code"):  # spasm: R25.2, or M62.83- by its site
+            item["category_code"] = _meta(span)["category_code"]
+            item["spasm_site"] = _spasm_site(span, mentions)
         items.append(item)
     return items
+
+
+def _spasm_site(span: Span, mentions: _Mentions) -> str | None:
+    """Where a spasm is, on the M62.83- axis: ``back``, ``calf`` or ``other`` (a muscle or body
+    region near it with no spasm site of its own), or None when nothing near names one."""
+    near = _near([*mentions.muscles_in_sentence(span), *mentions.in_sentence("REGION", span)],
+                 span, 6, 6)
+    return _meta(near[0]).get("spasm_site", "other") if near else None
 
 
 def _function_items(mentions: _Mentions) -> list[Item]:
@@ -448,8 +466,29 @@ def _cause_items(mentions: _Mentions) -> list[Item]:
         item.update(cause=meta["cause"], category_code=meta["category_code"],
                     code_prefixes=meta["code_prefixes"],
                     category_name=meta.get("category_name", meta["cause"]), status=cause_status)
+        place, side = _cause_place(span, mentions)
+        if place in meta.get("by_place", {}):
+            # the injury or implant named with its place: "left ankle fracture" -> S82.-
+            item.update(category_code=meta["by_place"][place], laterality=side)
         items.append(item)
     return items
+
+
+def _cause_place(span: Span, mentions: _Mentions) -> tuple[str | None, str | None]:
+    """The place a cause names (its own words, "knee arthroplasty", a place word in the data,
+    else the nearest joint or body region within a few words: a joint's tabular word or the M62.4
+    site) and the side before it."""
+    own = _meta(span).get("place")
+    near = _near([*mentions.in_sentence("JOINT", span), *mentions.in_sentence("REGION", span)],
+                 span, 4, 4)
+    inside = [s for s in mentions.in_sentence("JOINT", span)
+              if span.start <= s.start and s.end <= span.end]
+    where = (inside or near or [None])[0]
+    if where is None:
+        return own, _side_before(span, mentions, 4)
+    meta = _meta(where)
+    return own or meta.get("code_word") or meta.get("site"), \
+        _side_before(where, mentions) or _side_before(span, mentions, 4)
 
 
 def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
@@ -485,7 +524,8 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
         evidence["excluded"].append({**_base(span, text), "status": status(span),
                                      "condition": meta["condition"],
                                      "category_code": meta["category_code"],
-                                     "relation": meta.get("relation", "excludes1")})
+                                     "relation": meta.get("relation", "excludes1"),
+                                     "laterality": _side_before(span, mentions, 6)})
     evidence["sides"] = [{**_base(span, text), "side": _meta(span)["side"]}
                          for span in mentions.of("SIDE")]
     return evidence

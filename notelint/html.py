@@ -14,6 +14,7 @@ from html import escape
 from typing import Any, TextIO
 
 from notelint import __version__
+from notelint.rules.registry import ROUTING
 
 # evidence list -> (css class, legend label, colour); earlier entries win on overlap
 HIGHLIGHTS = (
@@ -111,11 +112,13 @@ def _note_html(number: int, text: str, result: dict[str, Any]) -> str:
         f'<li id="n{number}-f{i}"><a href="#n{number}-m{i}">{escape(f["rule"])} '
         f'{escape(f["name"])}</a> <span class="sev {f["severity"]}">{f["severity"]}</span> '
         f'(line {f["line"]}, col {f["column"]})<br>{escape(f["message"])}'
-        + (f' <b>Suggest {escape(f["suggestion"])}</b>' if f["suggestion"] else "") + "</li>"
+        + (f' <b>Suggest {escape(", ".join(f["suggestions"]))}</b>' if f["suggestions"] else "")
+        + "</li>"
         for i, f in enumerate(result["findings"]))
     findings = f'<ol class="findings-list">{items}</ol>' if items else "<p>No findings.</p>"
-    codes = (f'Claimed: {escape(", ".join(result["claimed_codes"]) or "none")}; '
-             f'suggested: {escape(", ".join(result["suggested_codes"]) or "none")}')
+    codes = (f'<b class="verdict">{escape(result["verdict"])}</b>: '
+             f'claimed {escape(", ".join(result["claimed_codes"]) or "none")}; '
+             f'suggested {escape(", ".join(result["suggested_codes"]) or "none")}')
     return (f'<h2 id="n{number}">{escape(result["source"])}</h2><p>{codes}</p>'
             f'<div class="note"><div class="text">{"".join(pieces)}</div>'
             f'<div class="findings">{findings}</div></div>')
@@ -131,9 +134,13 @@ def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
                   for s in ("error", "warning", "info")}
         status = (f'<span class="error">{escape(result["error"]["message"])}</span>'
                   if result["error"] else ("applicable" if result["applicable"] else "not applicable"))
+        # the codes the routing findings name instead of M62.4- ("not-m62.4": M24.562)
+        instead = dict.fromkeys(c for f in result["findings"] if f["rule"] in ROUTING
+                                for c in f["suggestions"])
         rows.append(f'<tr><td><a href="#n{number}">{escape(result["source"])}</a></td>'
+                    f'<td class="verdict">{escape(result["verdict"])}</td>'
                     f'<td>{escape(", ".join(result["claimed_codes"]))}</td>'
-                    f'<td>{escape(", ".join(result["suggested_codes"]))}</td>'
+                    f'<td>{escape(", ".join([*result["suggested_codes"], *instead]))}</td>'
                     f'<td>{counts["error"]}</td><td>{counts["warning"]}</td><td>{counts["info"]}</td>'
                     f"<td>{status}</td></tr>")
         if result["error"] is None:
@@ -145,7 +152,8 @@ def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>notelint review report</title><style>{_style()}</style></head><body>"
         f"<h1>notelint {escape(__version__)} review report: {len(results)} notes</h1>"
-        "<table class=\"summary\"><thead><tr><th>Note</th><th>Claimed</th><th>Suggested</th>"
+        "<table class=\"summary\"><thead><tr><th>Note</th><th>Verdict</th><th>Claimed</th>"
+        "<th>Suggested</th>"
         "<th>Errors</th><th>Warnings</th><th>Info</th><th>Status</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         f"<p class=\"legend\">Legend: {legend}</p>{''.join(notes)}</body></html>\n")

@@ -21,6 +21,8 @@ from notelint.errors import PatternError
 
 SITES = ("shoulder", "upper_arm", "forearm", "hand", "thigh", "lower_leg", "ankle_foot", "other")
 SIDES = ("right", "left", "bilateral")
+# the site axis of M62.83- (muscle spasm of back / of calf); any other spasm is M62.838
+SPASM_SITES = ("back", "calf")
 KINDS = ("auto", "motion", "muscle", "joint", "excluded", "unknown")
 RULE_KEYS = frozenset({"literal", "category", "pattern", "metadata"})
 
@@ -142,6 +144,10 @@ def _check_metadata(rule: Rule) -> None:
     def fail(problem: str) -> None:
         raise PatternError(rule.path, rule.line, problem)
 
+    if meta.get("spasm_site", "back") not in SPASM_SITES:
+        fail(f"unknown spasm_site {meta['spasm_site']!r}; one of {list(SPASM_SITES)}")
+    if not isinstance(meta.get("code_word", ""), str) or not isinstance(meta.get("category_code", ""), str):
+        fail("'metadata.code_word' and 'metadata.category_code' must be strings")
     if rule.category == "MUSCLE":
         if meta.get("site") not in SITES:
             fail(f"unknown site {meta.get('site')!r}; one of {list(SITES)}")

@@ -78,3 +78,14 @@ def test_html_renders_findings_and_highlights(report, tmp_path):
     for css in ("muscle", "rom", "strength", "myogenic", "side"):
         assert visible(colours[css]), f"{css} highlight not visible in the screenshot"
     assert visible("#b71c1c", tolerance=40, at_least=15), "finding markers/labels not visible"
+
+
+def test_html_summary_leads_with_the_verdict_and_the_code_to_use_instead(tmp_path):
+    (tmp_path / "knee.txt").write_text(
+        "Left knee flexion contracture with hard end-feel and effusion.\n"
+        "Assessment: M62.452\n", encoding="utf-8")
+    page = CliRunner().invoke(cli, ["check", str(tmp_path), "--format", "html"]).stdout
+    assert "<th>Note</th><th>Verdict</th>" in page
+    row = page.split('<tbody>')[1].split("</tr>")[0]
+    assert '<td class="verdict">not-m62.4</td><td>M62.452</td><td>M24.562</td>' in row
+    assert '<b class="verdict">not-m62.4</b>' in page

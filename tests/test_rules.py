@@ -24,3 +24,38 @@ def test_rules_need_a_claim_only_where_the_spec_says(lint_text):
 def test_rules_not_applicable_note_is_quiet(lint_text):
     result = lint_text("No contractures. Hamstring tightness, spasm of the neck, EMG ordered.")
     assert result["applicable"] is False and result["findings"] == []
+
+
+def _finding(result: dict, rule: str) -> dict:
+    (finding,) = [f for f in result["findings"] if f["rule"] == rule]
+    return finding
+
+
+def test_rules_routing_findings_suggest_the_billable_code_of_the_place_and_side(lint_text):
+    joint = lint_text("Right elbow flexion contracture, hard end-feel, heterotopic ossification.",
+                      ["M62.421"])
+    assert _finding(joint, "NL302")["suggestions"] == ["M24.521"]
+    both = lint_text("Bilateral knee flexion contractures with effusion and capsular pattern.",
+                     ["M62.451"])
+    assert _finding(both, "NL302")["suggestions"] == ["M24.561", "M24.562"]
+    no_side = lint_text("Knee flexion contracture with hard end-feel.", ["M62.459"])
+    nl302 = _finding(no_side, "NL302")
+    assert nl302["suggestions"] == ["M24.56-"] and "the side to be documented" in nl302["message"]
+    spasm = lint_text("Lumbar paraspinal spasm, tender, relaxes with heat.", ["M62.48"])
+    assert _finding(spasm, "NL303")["suggestions"] == ["M62.830"]
+    calf = lint_text("Night cramps in the calf, resolve with stretching.", ["M62.461"])
+    assert _finding(calf, "NL303")["suggestions"] == ["R25.2"]  # a cramp is R25.2
+    heel = lint_text("Bilateral heel cord contractures, ankle DF to neutral.", ["M62.471"])
+    assert _finding(heel, "NL307")["suggestions"] == ["M67.01", "M67.02"]
+
+
+def test_rules_cause_codes_name_the_implant_or_the_injury_of_the_place(lint_text):
+    note = ("Left hamstring contracture, popliteal angle 55 degrees, after left total knee "
+            "arthroplasty. Difficulty with stairs.")
+    assert _finding(lint_text(note, ["M62.452"]), "NL601")["suggestions"] == ["Z96.652"]
+    note = ("Right gastrocnemius contracture after a right ankle fracture, Silfverskiold positive, "
+            "DF -5 degrees.")
+    cause = _finding(lint_text(note, ["M62.461"]), "NL601")
+    assert cause["suggestions"] == ["S82.-"] and "7th character S" in cause["message"]
+    note = "Right biceps contracture, palpable shortening. Plan: serial casting, splinting."
+    assert not [f for f in lint_text(note, ["M62.421"])["findings"] if f["rule"] == "NL601"]

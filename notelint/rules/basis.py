@@ -70,9 +70,27 @@ def joint_contracture_evidence(facts: NoteFacts) -> Iterator[Hit]:
         seen.setdefault(item["text"].lower(), f"'{item['text']}'")
     named = ", ".join(seen.values())
     first = items[0]
+    suggestions = _joint_codes(items)
     yield Hit(first["start"], first["end"],
               f"{named} point{'s' if len(seen) == 1 else ''} to a joint (arthrogenic) restriction; "
-              "consider M24.5- (contracture of joint), which M62.4- excludes.", "M24.5-")
+              f"consider {' and '.join(suggestions)}, which M62.4- excludes.",
+              suggestions[0].partition(" ")[0],
+              tuple(s.partition(" ")[0] for s in suggestions))
+
+
+def _joint_codes(items: list[dict]) -> list[str]:
+    """The M24.5- code of each joint and side the evidence names (the items that name no joint
+    count only when none does), labelled for the message."""
+    places = dict.fromkeys((i.get("joint"), i.get("laterality")) for i in items)
+    named = [p for p in places if p[0]] or list(places)[:1]
+    sides = {joint: {side for j, side in named if j == joint} for joint, _ in named}
+    found: dict[str, str] = {}
+    for joint, side in named:
+        if side is None and sides[joint] - {None}:
+            continue  # the same joint's side is documented by another item
+        for code in codes.routes("M24.5", side, joint):
+            found.setdefault(code, codes.label(code, side))
+    return list(found.values())
 
 
 @rule("NL303", "spasm-not-contracture", "error",
@@ -89,9 +107,10 @@ def spasm_not_contracture(facts: NoteFacts) -> Iterator[Hit]:
     if any(c["kind"] in {"muscle", "unknown"} for c in facts.affirmed("contractures")):
         return
     item = spasm[0]
+    code = codes.route(item.get("category_code", "M62.83"), place=item.get("spasm_site"))
     yield Hit(item["start"], item["end"],
-              f"'{item['text']}' without a fixed shortening is spasm or tightness "
-              "(R25.2 / M62.83-), not a contracture of muscle.", "M62.83")
+              f"'{item['text']}' without a fixed shortening is spasm or tightness, not a "
+              f"contracture of muscle; consider {codes.label(code)}.", code, (code,))
 
 
 @rule("NL304", "neural-tension", "warning",
@@ -152,11 +171,16 @@ def _excluded(facts: NoteFacts, relation: str) -> Iterator[Hit]:
         condition = item["condition"][:1].upper() + item["condition"][1:]
         quoted = item["text"].lower() in condition.lower()
         what = condition if quoted else f"{condition} ('{item['text']}')"
+        first = codes.first_code(item["category_code"]) or item["category_code"]
+        found = codes.routes(first, item.get("laterality"))
+        code = " and ".join(codes.label(c, item.get("laterality")) for c in found)
+        if first != item["category_code"]:  # "N32.0 / N99.1-": the alternatives as written
+            code = item["category_code"].replace(first, code, 1)
         if relation == "excludes1":
-            message = f"{what} is excluded from M62.4-; code {item['category_code']}."
+            message = f"{what} is excluded from M62.4-; code {code}."
         else:
-            message = f"{what} has a category of its own; code {item['category_code']}, not M62.4-."
-        yield Hit(item["start"], item["end"], message, item["category_code"])
+            message = f"{what} has a category of its own; code {code}, not M62.4-."
+        yield Hit(item["start"], item["end"], message, found[0], found)
 
 
 @rule("NL306", "excluded-condition", "error",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from notelint import codes
 from notelint.rules.registry import Hit, NoteFacts, rule
 
-_FIRST_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]*)?-?")
 _GUIDE = "ICD-10-CM Official Guidelines I.B.10 (sequela) and 'code also' conventions"
 
 
@@ -32,11 +32,18 @@ def cause_not_coded(facts: NoteFacts) -> Iterator[Hit]:
         if cause["cause"] in seen or any(c.startswith(p) for c in facts.claimed for p in prefixes):
             continue
         seen.add(cause["cause"])
-        first = _FIRST_CODE.search(cause["category_code"])
+        category = cause["category_code"]
+        first = codes.first_code(category)
+        found = codes.routes(first, cause.get("laterality")) if first else ()
+        if found and found != (first,):  # the implant's joint and side: Z96.652
+            category = category.replace(first, " and ".join(found), 1)
+            category = re.sub(r" \(presence of [^)]*\)", "", category)
+            name = " and ".join(codes.description(c) for c in found if c in codes.table())
+        else:
+            name = cause["category_name"]
         yield Hit(cause["start"], cause["end"],
                   f"{cause['cause'].capitalize()} is documented as a cause; also code "
-                  f"{cause['category_code']} ({cause['category_name']}).",
-                  first.group() if first else None)
+                  f"{category} ({name[:1].lower() + name[1:]}).", found[0] if found else None, found)
 
 
 @rule("NL602", "cause-not-documented", "info",
