@@ -4,7 +4,11 @@ Usage::
 
     python -m notelint.bench [--corpus ../shared/corpus/mtsamples-dev.jsonl]
                              [--baseline ../shared/tools/medspacy_baseline.py]
-                             [--big 10000] [--repeat 5]
+                             [--big 10000] [--repeat 5] [--scaling]
+
+``--scaling`` prints only the seconds per 100 kB of one note of 10 kB, 100 kB
+and 1 MB (the notes joined end to end), beside bare tokenization of the same
+note: lint cost must stay proportional to note length (issue 21).
 
 Every figure is a wall time of a whole command on this machine, so start-up is
 included and then taken out: the marginal cost per note is
@@ -73,9 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
     parser.add_argument("--big", type=int, default=10_000, help="notes in the memory batch")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scaling", action="store_true", help="seconds per 100 kB by note size")
     args = parser.parse_args(argv)
 
     notes, origin = load_notes(args.corpus)
+    if args.scaling:
+        return scaling(notes, origin, args.baseline, args.repeat)
     n = len(notes)
     py = sys.executable
     lint = [py, "-m", "notelint", "check", "--format", "jsonl"]
@@ -154,6 +161,30 @@ def main(argv: list[str] | None = None) -> int:
     for name, ok in checks.items():
         print(f"  {'met    ' if ok else 'NOT MET'}  {name}")
     print("all targets met" if all(checks.values()) else "some targets not met")
+    return 0
+
+
+def scaling(notes: list[dict], origin: str, baseline: Path, repeat: int) -> int:
+    """Seconds per 100 kB at 10 kB, 100 kB and 1 MB, start-up taken out, beside tokenization."""
+    py = sys.executable
+    joined = "\n\n".join(n["text"] for n in notes)
+    tmp = Path(tempfile.mkdtemp(prefix="notelint-scaling-"))
+    commands = {"notelint check": [py, "-m", "notelint", "check", "--format", "jsonl",
+                                   "--max-chars", "2000000"]}
+    if baseline.is_file():
+        commands["bare spaCy tokenization"] = [py, str(baseline), "tokenizer"]
+    print(f"one note made of {origin}, joined end to end; median of {repeat} interleaved runs")
+    tiny = write_jsonl(tmp / "tiny.jsonl", [{"id": "t", "text": "Knee."}], 1)
+    start = {name: median_time([*command, str(tiny)], repeat) for name, command in commands.items()}
+    print(f"{'size':>10}" + "".join(f"  {name + ' s/100 kB':>34}" for name in commands))
+    for size in (10_000, 100_000, 1_000_000):
+        text = (joined * (size // len(joined) + 1))[:size]
+        note = write_jsonl(tmp / f"{size}.jsonl", [{"id": "n", "text": text}], 1)
+        row = []
+        for name, command in commands.items():
+            seconds = max(median_time([*command, str(note)], repeat) - start[name], 0.0)
+            row.append(f"  {seconds / size * 100_000:>34.3f}")
+        print(f"{size:>10}" + "".join(row))
     return 0
 
 

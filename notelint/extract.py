@@ -97,6 +97,7 @@ class _Mentions:
         for span in sorted(spans, key=lambda s: (s.start, s.end)):
             self.by_label.setdefault(span.label_, []).append(span)
         self.muscles = self._with_abbreviations(self.by_label.get("MUSCLE", []))
+        self._sentences: dict[str | None, dict[int, list[Span]]] = {}
 
     def of(self, label: str) -> list[Span]:
         return self.by_label.get(label, [])
@@ -116,25 +117,31 @@ class _Mentions:
             return -1
         return self._semicolons[before]
 
+    def _per_sentence(self, label: str) -> dict[int, list[Span]]:
+        """The spans of a label (``None``: the muscles, abbreviations included) by sentence,
+        indexed once, so that a lookup costs the sentence's spans, not the note's."""
+        index = self._sentences.get(label)
+        if index is None:
+            index = {}
+            for span in self.muscles if label is None else self.of(label):
+                index.setdefault(self.sent_of[span.start], []).append(span)
+            self._sentences[label] = index
+        return index
+
     def in_sentence(self, label: str, span: Span) -> list[Span]:
-        key = self.sent_of[span.start]
-        return [s for s in self.of(label) if self.sent_of[s.start] == key]
+        return list(self._per_sentence(label).get(self.sent_of[span.start], ()))
 
     def in_sentence_or_next(self, label: str, span: Span) -> list[Span]:
-        key = self.sent_of[span.start]
-        return [s for s in self.of(label) if key <= self.sent_of[s.start] <= key + 1]
+        index, key = self._per_sentence(label), self.sent_of[span.start]
+        return [*index.get(key, ()), *index.get(key + 1, ())]
 
     def muscles_in_sentence(self, span: Span) -> list[Span]:
-        key = self.sent_of[span.start]
-        return [m for m in self.muscles if self.sent_of[m.start] == key]
+        return list(self._per_sentence(None).get(self.sent_of[span.start], ()))
 
     def muscles_near(self, span: Span) -> list[Span]:
         """Muscles of the span's sentence, else of the sentence right after it."""
-        same = self.muscles_in_sentence(span)
-        following = self.sent_of[span.start] + 1
-        if same or following >= len(self.starts):
-            return same
-        return [m for m in self.muscles if self.sent_of[m.start] == following]
+        index, key = self._per_sentence(None), self.sent_of[span.start]
+        return list(index.get(key) or index.get(key + 1, ()))
 
     def _with_abbreviations(self, muscles: list[Span]) -> list[Span]:
         """Add muscles written as an abbreviation defined in the note ("rectus femoris (RF)")."""
@@ -190,7 +197,7 @@ def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
         if {"right", "left"} <= chosen or "bilateral" in chosen:
             return "bilateral"
         return chosen.pop()
-    muscles_after = [m for m in mentions.muscles if m.start >= muscle.end]
+    muscles_after = [m for m in mentions.muscles_in_sentence(muscle) if m.start >= muscle.end]
     for side in sides:
         if side.start >= muscle.end and side.start - muscle.end <= 6:
             if any(m.start < side.start + 4 and m.start > side.end - 1 for m in muscles_after):

@@ -10,6 +10,7 @@ context word lists of the same files decide what is not a measurement
 
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,11 +148,17 @@ def _last_hit(regex: re.Pattern[str], text: str, start: int, end: int) -> int:
 
 
 def _keep_longest(candidates: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """The longest candidates that overlap no longer one (ties: the first), in text order.
+    The kept spans never overlap, so only a candidate's neighbours among them are checked."""
+    starts: list[int] = []
     kept: list[tuple[int, int, Any]] = []
     for cand in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
-        if all(cand[1] <= k[0] or cand[0] >= k[1] for k in kept):
-            kept.append(cand)
-    return sorted(kept, key=lambda c: c[0])
+        at = bisect_right(starts, cand[0])
+        if (at and kept[at - 1][1] > cand[0]) or (at < len(kept) and kept[at][0] < cand[1]):
+            continue
+        starts.insert(at, cand[0])
+        kept.insert(at, cand)
+    return kept
 
 
 class MeasureExtractor:
@@ -277,13 +284,16 @@ class MeasureExtractor:
         clause = _clause_start(text, start, 80)
         strong = max((_last_hit(rx, text, _clause_start(text, start, w), start)
                       for rx, w in self.strength_context), default=-1)
-        strong = max([strong, *(m for m, m_end in muscles if clause <= m and m_end <= start)])
+        # the muscles (sorted by start) whose span lies in the clause before the grade
+        first, last = bisect_left(muscles, (clause,)), bisect_left(muscles, (start,))
+        strong = max([strong, *(m for m, m_end in muscles[first:last] if m_end <= start)])
         exclude = max((_last_hit(rx, text, _clause_start(text, start, w), start)
                        for rx, w in self.strength_exclude), default=-1)
         if exclude > strong:
             return False
-        if strong >= 0 or self.strength_after.match(text, end, end + 25) or any(
-                end <= m_start <= end + 25 for m_start, _ in muscles):
+        after = bisect_left(muscles, (end,))
+        if strong >= 0 or self.strength_after.match(text, end, end + 25) or (
+                after < len(muscles) and muscles[after][0] <= end + 25):
             return True
         if exclude >= 0 or rule.metadata.get("strong_context"):
             return False
@@ -308,7 +318,7 @@ class MeasureExtractor:
         ``muscles``: the character spans of the muscles named in it, if known;
         ``sections``: its sections, if known (a goal is a target, not a grade)."""
         words = words or WordStarts(text)
-        muscles = muscles or []
+        muscles = sorted(muscles or [])
         candidates = []
         for rule, regex in self.strength_rules:
             for match in regex.finditer(text, words):
