@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     notes, origin = load_notes(args.corpus)
     if args.scaling:
-        return scaling(notes, origin, args.baseline, args.repeat)
+        return scaling(notes, origin, args.repeat)
     n = len(notes)
     py = sys.executable
     lint = [py, "-m", "notelint", "check", "--format", "jsonl"]
@@ -164,27 +164,37 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def scaling(notes: list[dict], origin: str, baseline: Path, repeat: int) -> int:
-    """Seconds per 100 kB at 10 kB, 100 kB and 1 MB, start-up taken out, beside tokenization."""
-    py = sys.executable
+def scaling(notes: list[dict], origin: str, repeat: int) -> int:
+    """Seconds per 100 kB at 10 kB, 100 kB and 1 MB, beside bare tokenization of the same note.
+
+    Timed in this process, after a warm-up, with the median of ``repeat`` interleaved runs:
+    a whole command's start-up varies by more than a 10 kB note costs.
+    """
+    import spacy
+
+    from notelint.inputs import from_text
+    from notelint.linter import Linter
+    from notelint.pipeline import default_pipeline
+
     joined = "\n\n".join(n["text"] for n in notes)
-    tmp = Path(tempfile.mkdtemp(prefix="notelint-scaling-"))
-    commands = {"notelint check": [py, "-m", "notelint", "check", "--format", "jsonl",
-                                   "--max-chars", "2000000"]}
-    if baseline.is_file():
-        commands["bare spaCy tokenization"] = [py, str(baseline), "tokenizer"]
+    linter, tokenizer = Linter(default_pipeline()), spacy.blank("en")
+    linter.nlp.max_length = tokenizer.max_length = 2_000_000
+    list(linter.lint([from_text("warm-up", joined[:200_000], [])]))
     print(f"one note made of {origin}, joined end to end; median of {repeat} interleaved runs")
-    tiny = write_jsonl(tmp / "tiny.jsonl", [{"id": "t", "text": "Knee."}], 1)
-    start = {name: median_time([*command, str(tiny)], repeat) for name, command in commands.items()}
-    print(f"{'size':>10}" + "".join(f"  {name + ' s/100 kB':>34}" for name in commands))
+    print(f"{'size':>10}  {'notelint s/100 kB':>18}  {'tokenization s/100 kB':>22}  {'ratio':>6}")
     for size in (10_000, 100_000, 1_000_000):
         text = (joined * (size // len(joined) + 1))[:size]
-        note = write_jsonl(tmp / f"{size}.jsonl", [{"id": "n", "text": text}], 1)
-        row = []
-        for name, command in commands.items():
-            seconds = max(median_time([*command, str(note)], repeat) - start[name], 0.0)
-            row.append(f"  {seconds / size * 100_000:>34.3f}")
-        print(f"{size:>10}" + "".join(row))
+        ours, tokens = [], []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            list(linter.lint([from_text("n", text, [])]))
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            tokenizer(text)
+            tokens.append(time.perf_counter() - start)
+        per_ours = statistics.median(ours) / size * 100_000
+        per_tokens = statistics.median(tokens) / size * 100_000
+        print(f"{size:>10}  {per_ours:>18.3f}  {per_tokens:>22.3f}  {per_ours / per_tokens:>5.1f}x")
     return 0
 
 
