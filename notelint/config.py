@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from notelint import files
 from notelint.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -23,6 +24,7 @@ else:  # pragma: no cover
 SEVERITIES = ("error", "warning", "info")
 BILATERAL = ("right-left", "multiple-sites")
 KEYS = {"select", "ignore", "severity", "bilateral", "fail-on"}
+MAX_BYTES = 1_000_000  # no more is read of a configuration file (never /dev/zero without end)
 
 
 @dataclass(frozen=True)
@@ -88,16 +90,30 @@ def from_mapping(data: dict[str, Any], where: str) -> Config:
     )
 
 
-def load_file(path: Path) -> Config:
-    """Read a ``notelint.toml`` (top level) or ``pyproject.toml`` (``[tool.notelint]``)."""
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document of a configuration file: a regular file of at most
+    :data:`MAX_BYTES` bytes (a FIFO or a device is an error, never a read without end)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration ({exc.__class__.__name__})") from None
+        return tomllib.loads(files.read_regular(path, MAX_BYTES).decode("utf-8"))
+    except FileNotFoundError as exc:
+        what = "configuration file not found" if not isinstance(exc, files.BrokenLink) else exc.strerror
+        raise ConfigError(f"{path}: {what}") from None
+    except files.NotRegularFile as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    except files.TooLarge:
+        raise ConfigError(f"{path}: configuration file over {MAX_BYTES:,} bytes") from None
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(f"{path}: cannot read configuration ({reason})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read configuration (not UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def load_file(path: Path) -> Config:
+    """Read a ``notelint.toml`` (top level) or ``pyproject.toml`` (``[tool.notelint]``)."""
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("notelint", {})
     elif "tool" in data and "notelint" in data["tool"]:
@@ -119,10 +135,7 @@ def discover(start: Path | None = None) -> Config:
             return load_file(own)
         project = candidate / "pyproject.toml"
         if project.is_file():
-            try:
-                data = tomllib.loads(project.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise ConfigError(f"{project}: not valid TOML ({exc})") from None
+            data = _read_toml(project)
             if "notelint" in data.get("tool", {}):
                 return from_mapping(data["tool"]["notelint"], f"{project} [tool.notelint]")
     return Config()

@@ -57,6 +57,20 @@ def test_reliability_10000_line_jsonl_one_result_per_line_in_order(tmp_path):
                 assert row["error"]["kind"] == "duplicate-id"
 
 
+def _deny(monkeypatch, function, *paths):
+    """``os.<function>`` raises PermissionError for ``paths``, as a file mode would for anyone
+    but root (so that these tests also hold when they run as root)."""
+    real = getattr(os, function)
+    denied = {os.fspath(p) for p in paths}
+
+    def guarded(path, *args, **kw):
+        if os.fspath(path) in denied:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(os, function, guarded)
+
+
 @pytest.mark.parametrize(("setup", "kind"), [
     ("missing", "missing"), ("folder", "no-notes"), ("empty", "empty"), ("blank", "empty"),
     ("binary", "binary"), ("latin1", "encoding"), ("huge", "too-large"), ("unreadable", "unreadable"),
@@ -80,11 +94,7 @@ def test_reliability_bad_input_one_line_exit_2(tmp_path, monkeypatch, setup, kin
         args = ["--max-chars", "1000"]
     elif setup == "unreadable":
         path.write_text(NOTE, encoding="utf-8")
-        from pathlib import Path
-
-        real = Path.read_bytes
-        monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(
-            PermissionError(13, "Permission denied")) if self.name == "note.txt" else real(self))
+        _deny(monkeypatch, "open", path)  # as a mode would, even for root
     result = run("check", str(path), *args)
     assert result.exit_code == 2
     error_lines = [line for line in result.stdout.splitlines() if f"[{kind}]" in line]
@@ -684,3 +694,92 @@ def test_reliability_full_disk_is_one_cannot_write_line(tmp_path, args, buffered
     assert child.returncode == 2, err
     assert len(err.splitlines()) == 1 and "cannot write" in err, err
     assert "internal error" not in err and "Quuxworth" not in err
+
+
+# --- issue 21, case 2: bounded input: regular files (or stdin) only, never more than a limit ------
+
+def _capped(*args, stdin=None):
+    """The notelint command in a child whose address space is capped at 4 GB: a read without
+    end fails there (MemoryError) instead of taking the machine's memory."""
+    import resource
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    code = "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], stdin=stdin, capture_output=True,
+                          preexec_fn=cap, timeout=300)
+
+
+def test_reliability_devices_fifos_and_sockets_are_unreadable_not_read(tmp_path):
+    import socket
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    (tmp_path / "zero.jsonl").symlink_to("/dev/zero")
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.txt")
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "sock.txt"))
+    (tmp_path / "z-good.txt").write_text(NOTE, encoding="utf-8")
+    inputs = ["/dev/zero", "zero.jsonl", "zero.json", "fifo.txt", "fifo.jsonl", "sock.txt", "z-good.txt"]
+    try:
+        child = _capped("check", *(str(tmp_path / name) for name in inputs), "--format", "jsonl")
+    finally:
+        listener.close()
+    assert child.returncode == 2, child.stderr.decode()
+    rows = [json.loads(line) for line in child.stdout.splitlines()]
+    assert [r["source"] for r in rows] == [str(tmp_path / name) for name in inputs]
+    what = ["character device", "character device", "character device", "FIFO", "FIFO", "socket"]
+    for row, expected in zip(rows[:6], what, strict=True):
+        assert row["error"]["kind"] == "unreadable"
+        assert expected in row["error"]["message"] and row["source"] in row["error"]["message"]
+    assert rows[6]["error"] is None and rows[6]["findings"]
+    assert b"internal error" not in child.stderr
+
+
+def test_reliability_stdin_and_config_from_dev_zero_are_bounded(tmp_path):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    with open("/dev/zero", "rb") as zero:
+        child = _capped("check", "-", "--format", "jsonl", "--max-chars", "1000", stdin=zero)
+    assert child.returncode == 2, child.stderr.decode()
+    (row,) = [json.loads(line) for line in child.stdout.splitlines()]
+    assert row["source"] == "-" and row["error"]["kind"] == "too-large"
+    assert "4,004 bytes" in row["error"]["message"] and "--max-chars" in row["error"]["message"]
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    child = _capped("check", str(note), "--config", "/dev/zero")
+    err = child.stderr.decode()
+    assert child.returncode == 2 and child.stdout == b""
+    assert len(err.splitlines()) == 1 and "/dev/zero" in err and "character device" in err, err
+
+
+def test_reliability_file_over_the_byte_limit_is_too_large_unread(tmp_path, monkeypatch):
+    from notelint import files
+
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"Right hamstring contracture. " * 1000)  # 29,000 bytes
+    asked = []
+    real = files.read_limited
+    monkeypatch.setattr(files, "read_limited",
+                        lambda stream, limit: asked.append(limit) or real(stream, limit))
+    result = run("check", str(path), "--max-chars", "1000", "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["error"]["kind"] == "too-large" and "4,004 bytes" in row["error"]["message"]
+    assert 4004 in asked and result.exit_code == 2
+
+
+def test_reliability_jsonl_line_over_the_limit_is_one_error(tmp_path):
+    from notelint.inputs import line_limit
+
+    short = "Right biceps contracture."
+    path = tmp_path / "batch.jsonl"
+    long_line = json.dumps({"id": "long", "text": "x" * (line_limit(30) + 10)})
+    path.write_text("\n".join([json.dumps({"id": "a", "text": short}), long_line,
+                               json.dumps({"id": "b", "text": short})]) + "\n", encoding="utf-8")
+    rows = _rows(run("check", str(path), "--max-chars", "30", "--format", "jsonl"))
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        ("a", None), (f"{path}:2", "too-large"), ("b", None)]
+    assert "line is over" in rows[1]["error"]["message"]
