@@ -331,11 +331,22 @@ def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> 
     if name == "-":
         yield _read_stdin(encoding, max_chars)
     elif path.is_dir():
-        notes = sorted(p for p in path.rglob("*.txt") if p.is_file())
-        if not notes:
+        try:
+            found = _walk(path)
+        except OSError as exc:  # the folder given cannot be listed: not "no notes"
+            reason = exc.strerror or exc.__class__.__name__
+            yield _failed(name, errors.UNREADABLE, f"{name}: cannot read folder ({reason})")
+            return
+        if not found:
             yield _failed(name, errors.NO_NOTES, f"{name}: folder has no .txt notes")
-        for file in notes:
-            yield _read_file(file, printable(str(file)), encoding, max_chars)
+        for entry, problem in found:
+            source = printable(str(entry))
+            if problem is None:
+                yield _read_file(entry, source, encoding, max_chars)
+            else:
+                reason = problem.strerror or problem.__class__.__name__
+                yield _failed(source, errors.UNREADABLE, f"{source}: cannot read folder ({reason}); "
+                                                         "the notes in it are not linted")
     elif path.suffix.lower() == ".jsonl":
         try:
             handle = files.open_regular(path)
@@ -348,6 +359,46 @@ def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> 
         yield from _fhir_file(path, name, max_chars)
     else:
         yield _read_file(path, name, encoding, max_chars)
+
+
+def _walk(folder: Path) -> list[tuple[Path, OSError | None]]:
+    """Every ``*.txt`` entry below ``folder`` that is not itself a folder, sorted, with
+    ``None``; and every sub-folder that cannot be listed, with its error: so nothing a walk
+    passes over is dropped without a word. Entries are not checked here: reading each
+    reports a FIFO, a device, a socket or a broken symbolic link.
+
+    Symbolic links to folders are followed, each real folder listed once, where the walk
+    (in name order) first meets it: a link back up the tree is no loop and no note is read
+    twice. An error listing ``folder`` itself is raised.
+    """
+    found: list[tuple[Path, OSError | None]] = []
+    listed: set[tuple[int, int]] = set()
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            info = current.stat()
+            if (info.st_dev, info.st_ino) in listed:
+                continue
+            listed.add((info.st_dev, info.st_ino))
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name, reverse=True)
+        except OSError as exc:
+            if current is folder:
+                raise
+            found.append((current, exc))
+            continue
+        for entry in entries:
+            child = current / entry.name
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False  # reading it says why
+            if is_folder:
+                pending.append(child)
+            elif entry.name.endswith(".txt"):
+                found.append((child, None))
+    return sorted(found, key=lambda item: item[0])
 
 
 def _fhir_file(path: Path, name: str, max_chars: int) -> Iterator[Note]:

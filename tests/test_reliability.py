@@ -783,3 +783,59 @@ def test_reliability_jsonl_line_over_the_limit_is_one_error(tmp_path):
     assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
         ("a", None), (f"{path}:2", "too-large"), ("b", None)]
     assert "line is over" in rows[1]["error"]["message"]
+
+
+# --- issue 21, case 6: nothing a folder walk skips goes unreported -------------------------------
+
+def test_reliability_folder_walk_reports_every_entry_it_skips(tmp_path, monkeypatch):
+    (tmp_path / "a-good.txt").write_text(NOTE, encoding="utf-8")
+    (tmp_path / "b-dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(tmp_path / "c-fifo.txt")
+    locked = tmp_path / "d-locked"
+    locked.mkdir()
+    (locked / "hidden.txt").write_text(NOTE, encoding="utf-8")
+    sub = tmp_path / "e-sub"
+    sub.mkdir()
+    (sub / "f-good.txt").write_text(NOTE, encoding="utf-8")
+    (sub / "up").symlink_to(tmp_path)  # a loop: walked once
+    (sub / "g-note.md").write_text(NOTE, encoding="utf-8")  # not a note: not reported
+    _deny(monkeypatch, "scandir", locked)
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    assert result.exit_code == 2
+    rows = _rows(result)
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        (str(tmp_path / "a-good.txt"), None), (str(tmp_path / "b-dangling.txt"), "missing"),
+        (str(tmp_path / "c-fifo.txt"), "unreadable"), (str(locked), "unreadable"),
+        (str(sub / "f-good.txt"), None)]
+    assert "broken symbolic link" in rows[1]["error"]["message"]
+    assert "FIFO" in rows[2]["error"]["message"]
+    assert "Permission denied" in rows[3]["error"]["message"]
+    text = run("check", str(tmp_path)).stdout
+    assert len([line for line in text.splitlines() if str(locked) in line]) == 1
+
+
+def test_reliability_unreadable_folder_given_is_permission_denied(tmp_path, monkeypatch):
+    (tmp_path / "n.txt").write_text(NOTE, encoding="utf-8")
+    _deny(monkeypatch, "scandir", tmp_path)
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["source"] == str(tmp_path) and row["error"]["kind"] == "unreadable"
+    assert "Permission denied" in row["error"]["message"] and "no .txt" not in row["error"]["message"]
+    assert result.exit_code == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores file modes")
+def test_reliability_folder_walk_with_real_modes(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "n.txt").write_text(NOTE, encoding="utf-8")
+    (tmp_path / "z.txt").write_text(NOTE, encoding="utf-8")
+    locked.chmod(0)
+    try:
+        rows = _rows(run("check", str(tmp_path), "--format", "jsonl"))
+        alone = _rows(run("check", str(locked), "--format", "jsonl"))
+    finally:
+        locked.chmod(0o755)
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        (str(locked), "unreadable"), (str(tmp_path / "z.txt"), None)]
+    assert "Permission denied" in alone[0]["error"]["message"]
