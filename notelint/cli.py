@@ -229,6 +229,16 @@ def _write_whole(out: Any, line: str) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+def _utf8(stream: TextIO) -> None:
+    """Make ``stream`` write UTF-8, whatever the locale or ``PYTHONIOENCODING`` say: the
+    output contract is UTF-8, and a source may hold any character (a file name that is
+    not UTF-8 is shown with its surrogate escapes, ``caf\\udce9.txt``)."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(OSError, ValueError):
+            stream.reconfigure(encoding="utf-8", errors="strict")
+
+
 def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
@@ -240,6 +250,7 @@ def main() -> None:
     _OWN_PROCESS = True
     signal.signal(signal.SIGTERM, _terminate)
     if sys.stdout is not None:
+        _utf8(sys.stdout)
         sys.stdout = cast(TextIO, _Output(sys.stdout))
     try:
         code = _run()

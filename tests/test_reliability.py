@@ -839,3 +839,66 @@ def test_reliability_folder_walk_with_real_modes(tmp_path):
     assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
         (str(locked), "unreadable"), (str(tmp_path / "z.txt"), None)]
     assert "Permission denied" in alone[0]["error"]["message"]
+
+
+# --- issue 21, case 5: file names that are not UTF-8, in every format ----------------------------
+
+def _names_not_utf8(tmp_path):
+    """A folder with a note whose name is not UTF-8 and an empty one (an error result), and
+    the escaped sources they are reported under."""
+    folder = tmp_path / os.fsdecode(b"d\xe9p")
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text(NOTE, encoding="utf-8")
+    (folder / os.fsdecode(b"vide\xff.txt")).write_bytes(b"")
+    shown = str(tmp_path / "d\\udce9p")
+    return folder, [f"{shown}/caf\\udce9.txt", f"{shown}/vide\\udcff.txt"]
+
+
+@pytest.mark.parametrize("how", ["folder", "files"])
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "html", "extract-table",
+                                 "extract-json"])
+def test_reliability_names_not_utf8_in_every_format(tmp_path, fmt, how):
+    import html
+
+    folder, sources = _names_not_utf8(tmp_path)
+    paths = [str(folder)] if how == "folder" else [str(p) for p in sorted(folder.iterdir())]
+    command, _, style = fmt.rpartition("-")
+    args = [command or "check", *paths, "--format", {"extract-table": "table"}.get(fmt, style)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    out = result.stdout_bytes.decode("utf-8")  # valid UTF-8, or this raises
+    assert "\udce9" not in out and "internal error" not in result.output
+    if style == "json":
+        assert [r["source"] for r in json.loads(out)["results"]] == sources
+    elif style == "sarif":
+        assert sorted(set(_sarif_paths(json.loads(out)))) == sources
+    elif style == "jsonl":
+        assert [json.loads(line)["source"] for line in out.splitlines()] == sources
+    else:
+        shown = html.unescape(out) if style == "html" else out
+        assert all(s in shown for s in sources)
+
+
+def _sarif_paths(log):
+    """The paths of the artifact URIs of a SARIF log (results and notifications), decoded."""
+    from urllib.parse import unquote
+
+    run_ = log["runs"][0]
+    locations = [loc for r in run_["results"] for loc in r["locations"]]
+    locations += [loc for n in run_["invocations"][0]["toolExecutionNotifications"]
+                  for loc in n["locations"]]
+    return [unquote(loc["physicalLocation"]["artifactLocation"]["uri"].removeprefix("file://"))
+            for loc in locations]
+
+
+def test_reliability_output_is_utf8_whatever_the_locale_says(tmp_path):
+    folder, sources = _names_not_utf8(tmp_path)
+    (folder / "\u00e9t\u00e9 \u4e2d.txt").write_text(NOTE, encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    child = _cli("check", str(folder), env=env)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 2, err.decode()
+    text = out.decode("utf-8")
+    assert all(s in text for s in sources) and f"{folder}/\u00e9t\u00e9 \u4e2d.txt:" in text.replace(
+        str(tmp_path / "d\\udce9p"), str(folder))
+    assert b"internal error" not in err
