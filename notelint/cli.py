@@ -34,28 +34,22 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.strip().upper() for value in values for v in value.split(",") if v.strip())
-
-
 def _config(config_file: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
             bilateral: str | None) -> Any:
+    """The run's settings: the configuration file's, then the options', each checked by
+    the one validation of :mod:`notelint.config` (errors name the file or the option)."""
     from dataclasses import replace
 
     from notelint import config as cfg
-    from notelint.rules import RULES
 
     conf = cfg.load(config_file)
     changes: dict[str, Any] = {}
     if select:
-        changes["select"] = _split(select)
+        changes["select"] = cfg.selectors(select, "--select")
     if ignore:
-        changes["ignore"] = conf.ignore + _split(ignore)
+        changes["ignore"] = conf.ignore + cfg.selectors(ignore, "--ignore")
     if bilateral:
         changes["bilateral"] = bilateral
-    for code in (*changes.get("select", ()), *changes.get("ignore", ())):
-        if not any(r.startswith(code) for r in RULES):
-            raise click.BadParameter(f"{code!r} matches no rule", param_hint="--select/--ignore")
     return replace(conf, **changes)
 
 

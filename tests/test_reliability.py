@@ -902,3 +902,81 @@ def test_reliability_output_is_utf8_whatever_the_locale_says(tmp_path):
     assert all(s in text for s in sources) and f"{folder}/\u00e9t\u00e9 \u4e2d.txt:" in text.replace(
         str(tmp_path / "d\\udce9p"), str(folder))
     assert b"internal error" not in err
+
+
+# --- issue 21, case 7: one validation for the file, the options and the API ---------------------
+
+@pytest.mark.parametrize(("content", "words"), [
+    ('select = ["NL9"]\n', ["'select'", "'NL9' matches no rule"]),
+    ('ignore = "NL2,XX1"\n', ["'ignore'", "'XX1' matches no rule"]),
+    ('[severity]\nXX999 = "info"\n', ["'severity.XX999'", "not a rule code"]),
+    ('[severity]\nNL2 = "info"\n', ["'severity.NL2'", "not a rule code"]),
+    ('[severity]\nNL201 = "loud"\n', ["'severity.NL201'"]),
+    ("select = 5\n", ["'select'"]),
+    ('select = [5]\n', ["'select'"]),
+    ("bilateral = true\n", ["'bilateral'"]),
+    ('fail-on = "never"\n', ["'fail-on'"]),
+    ('colour = "red"\n', ["unknown key 'colour'"]),
+    ("severity = 3\n", ["'severity'"]),
+])
+@pytest.mark.parametrize("where", ["notelint.toml", "pyproject.toml", "parent-pyproject.toml"])
+def test_reliability_bad_configuration_is_one_line_naming_file_and_key(
+        tmp_path, monkeypatch, content, words, where):
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    if where == "notelint.toml":
+        path = tmp_path / "notelint.toml"
+        path.write_text(content, encoding="utf-8")
+        args = ["--config", str(path)]
+    else:
+        table = "\n".join(f"[tool.notelint.{line[1:]}" if line.startswith("[") else line
+                          for line in content.splitlines())
+        path = tmp_path / "pyproject.toml"
+        path.write_text("[tool.notelint]\n" + table + "\n", encoding="utf-8")
+        args = ["--config", str(path)] if where == "pyproject.toml" else []
+        sub = tmp_path / "deep" / "er"
+        sub.mkdir(parents=True)
+        monkeypatch.chdir(sub)
+    result = run("check", str(note), *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"notelint: error: {path}") and all(w in line for w in words), line
+    assert "internal error" not in line
+
+
+@pytest.mark.parametrize(("content", "key"), [("tool = 5\n", "'tool'"),
+                                              ("[tool]\nnotelint = 5\n", "'tool.notelint'"),
+                                              ('tool = "x"\n', "'tool'")])
+def test_reliability_pyproject_tool_of_the_wrong_type_is_named(tmp_path, monkeypatch, content, key):
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(content, encoding="utf-8")
+    sub = tmp_path / "deep"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    result = run("check", str(note))
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert str(tmp_path / "pyproject.toml") in line and key in line and "must be a table" in line
+
+
+def test_reliability_options_and_api_share_the_file_validation():
+    import notelint
+    from notelint.config import Config
+    from notelint.errors import ConfigError
+
+    for option in ("--select", "--ignore"):
+        result = run("check", "-", option, "NL9", stdin=NOTE)
+        (line,) = result.stderr.splitlines()
+        assert result.exit_code == 2 and f"{option}: 'NL9' matches no rule" in line, line
+    for bad, words in (({"select": ["NL9"]}, "'NL9' matches no rule"),
+                       ({"severity": {"XX999": "info"}}, "'severity.XX999'"),
+                       ({"colour": "red"}, "unknown key 'colour'"),
+                       ({"select": 5}, "'select'")):
+        with pytest.raises(ConfigError, match=words):
+            notelint.lint(NOTE, config=bad)
+    with pytest.raises(ConfigError, match="'NL9' matches no rule"):
+        Config(select=("NL9",))
+    assert Config(select=("nl2",), severity={"nl201": "info"}).select == ("NL2",)
+    findings = notelint.lint(NOTE, codes=["M62.48"], config={"select": "nl2"}).findings
+    assert findings and {f.rule[:3] for f in findings} == {"NL2"}
