@@ -285,6 +285,20 @@ def _line_note(line: str, where: str, seen: set[str], encoding: str | None, max_
                        f"{where}: internal error ({exc.__class__.__name__}); line not read")
 
 
+def codes_problem(codes: Any) -> str | None:
+    """Why ``codes`` are not claimed codes (a list of strings shaped like ICD-10-CM codes,
+    :data:`notelint.codes.SHAPE`), or None. The message never quotes a value."""
+    from notelint.codes import is_shaped
+
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        return "'codes' is not a list of strings"
+    bad = next((i for i, code in enumerate(codes) if not is_shaped(code)), None)
+    if bad is not None:
+        return (f"'codes' item {bad + 1} is not an ICD-10-CM code (a letter, a digit, a letter or "
+                "digit, then up to 4 more after an optional dot)")
+    return None
+
+
 def from_record(record: Any, where: str, seen: set[str],
                 max_chars: int = DEFAULT_MAX_CHARS) -> Note:
     """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts).
@@ -301,13 +315,14 @@ def from_record(record: Any, where: str, seen: set[str],
     named = isinstance(note_id, (str, int)) and not isinstance(note_id, bool) and str(note_id)
     label = printable(str(note_id)) if named else where
     text = record.get("text")
-    codes = record.get("codes") or []
+    codes = record.get("codes", [])  # absent: none claimed; anything else must be a list
     if "text" not in record:
         return _failed(label, errors.BAD_RECORD, f"{where}: no 'text' field")
     if not isinstance(text, str):
         return _failed(label, errors.BAD_RECORD, f"{where}: 'text' is not a string")
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        return _failed(label, errors.BAD_RECORD, f"{where}: 'codes' is not a list of strings")
+    problem = codes_problem(codes)
+    if problem:
+        return _failed(label, errors.BAD_RECORD, f"{where}: {problem}")
     if label in seen:
         return _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
     seen.add(label)

@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notelint import __version__, errors
+from notelint.codes import SHAPE as CODE_SHAPE
 from notelint.fhir import REQUIRED_CODES
 from notelint.inputs import DEFAULT_MAX_CHARS, JsonError, Note, from_record, jsonl, load_json
 from notelint.rules.registry import VERDICTS
@@ -64,16 +65,16 @@ class Settings:
 
 # --- the OpenAPI models: what integrators see in /openapi.json -------------------------------
 
+# the shape of an ICD-10-CM code, as JSON Lines and the API take it: "M62.451", "m62451", "G35"
+CodeText = Annotated[str, StringConstraints(strict=True, pattern=CODE_SHAPE)]
+
+
 class LintRequest(BaseModel):
     """One note: its text, the codes claimed for it and an optional id (the result's source)."""
 
     text: StrictStr
-    codes: list[StrictStr] = Field(default_factory=list)
+    codes: list[CodeText] = Field(default_factory=list)
     id: StrictStr | StrictInt | None = None
-
-
-# the shape of an ICD-10-CM code, as --code takes it: "M62.451", "m62451", "G35"
-CodeText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})?$")]
 
 
 class ErrorDetail(BaseModel):

@@ -356,11 +356,13 @@ def test_reliability_jsonl_reader_never_raises_past_a_line(lines):
 def test_reliability_python_api_escapes_ids_and_text_that_are_not_unicode():
     import notelint
 
-    (result,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE + " \udc80", "codes": ["\udfff"]}])
+    (result,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE + " \udc80", "codes": ["M62.48"]}])
     assert result.source == "n\\ud800"
     assert result.error is None and result.findings
-    assert "\\UDFFF" in result.claimed_codes  # escaped, then normalised as a code
     json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
+    (bad,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE, "codes": ["\udfff"]}])
+    assert bad.source == "n\\ud800" and bad.error["kind"] == "bad-record"  # not a code (case 10)
+    json.dumps(bad.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 def test_reliability_file_name_that_is_not_utf8_is_escaped(tmp_path):
@@ -450,7 +452,8 @@ def test_reliability_service_batch_gives_one_result_per_bad_line(service):
 
 @pytest.mark.parametrize(("body", "status", "source"), [
     ('{"id": "\\ud800", "text": "' + NOTE + '"}', 200, "\\ud800"),
-    ('{"text": "' + NOTE + ' \\ud800", "codes": ["\\udc80"]}', 200, "request"),
+    ('{"text": "' + NOTE + ' \\ud800", "codes": ["M62.48"]}', 200, "request"),
+    ('{"text": "' + NOTE + '", "codes": ["\\udc80"]}', 422, None),  # not a code (case 10)
     ('{"text": "a", "n": ' + "1" * 5000 + "}", 400, None),
     ('{"text": "a", "n": ' + DEEP + "}", 400, None),
 ])
@@ -980,3 +983,52 @@ def test_reliability_options_and_api_share_the_file_validation():
     assert Config(select=("nl2",), severity={"nl201": "info"}).select == ("NL2",)
     findings = notelint.lint(NOTE, codes=["M62.48"], config={"select": "nl2"}).findings
     assert findings and {f.rule[:3] for f in findings} == {"NL2"}
+
+
+# --- issue 21, case 10: claimed codes are validated everywhere -----------------------------------
+
+BAD_CODES = [["hello world"], ["<script>"], {}, 0, None, "M62.48", ["M62.48", 7], ["M62.48\n"],
+             ["M6"], ["M62.45167"], ["62.48"], ["MM2.48"], [""]]
+
+
+@pytest.mark.parametrize("codes", BAD_CODES, ids=repr)
+def test_reliability_bad_codes_are_an_error_result_for_the_line(tmp_path, codes):
+    path = tmp_path / "batch.jsonl"
+    lines = [json.dumps({"id": "a", "text": NOTE, "codes": ["m62.48"]}),
+             json.dumps({"id": "b", "text": NOTE, "codes": codes}),
+             json.dumps({"id": "c", "text": NOTE, "codes": ["M62451", "G35"]}),
+             json.dumps({"id": "d", "text": NOTE})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("check", str(path), "--format", "jsonl")
+    rows = _rows(result)
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        ("a", None), ("b", "bad-record"), ("c", None), ("d", None)]
+    assert "'codes'" in rows[1]["error"]["message"] and "<script>" not in result.stdout
+    assert rows[0]["claimed_codes"] == ["M62.48"] and rows[2]["claimed_codes"][:2] == ["M62.451", "G35"]
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("codes", BAD_CODES, ids=repr)
+def test_reliability_service_bad_codes_are_422(service, codes):
+    response = _post(service, "/v1/lint", json.dumps({"text": NOTE, "codes": codes}))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["kind"] == "invalid-request"
+    assert "codes" in response.json()["error"]["message"] and "<script>" not in response.text
+    batch = service.post("/v1/lint/batch", content=json.dumps({"id": "b", "text": NOTE, "codes": codes})
+                         + "\n" + json.dumps({"id": "c", "text": NOTE, "codes": ["M62.48"]}) + "\n")
+    rows = [json.loads(line) for line in batch.text.splitlines()]
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [("b", "bad-record"),
+                                                                             ("c", None)]
+
+
+def test_reliability_api_bad_codes():
+    import notelint
+    from notelint.errors import UsageError
+
+    assert notelint.lint(NOTE, codes=["<script>"]).error["kind"] == "bad-record"
+    (result,) = notelint.lint_many([{"text": NOTE, "codes": {}}])
+    assert result.error["kind"] == "bad-record"
+    for codes in (["hello world"], "M62.48"):
+        with pytest.raises(UsageError, match="codes"):
+            list(notelint.lint_many([NOTE], codes=codes))
+    assert notelint.lint(NOTE, codes=["m62.48"]).claimed_codes == ["M62.48"]
