@@ -30,7 +30,9 @@ _OWN_PROCESS = False  # set by main(): the process is the notelint command's own
 
 
 def _fail(message: str) -> None:
-    click.echo(f"notelint: error: {message}", err=True)
+    from notelint.errors import one_line
+
+    click.echo(f"notelint: error: {one_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 

@@ -274,13 +274,16 @@ class Guard:
             else:
                 await self.app(scope, limited_receive, watched_send)
         except Exception as exc:
-            logging.getLogger("notelint").error("internal error (%s) on %s %s",
-                                                exc.__class__.__name__, scope["method"], scope["path"])
+            logging.getLogger("notelint").error("internal error (%s) on %s %s", exc.__class__.__name__,
+                                                errors.one_line(scope["method"]),
+                                                errors.one_line(scope["path"]))
             if not status["sent"]:
                 response = _error(500, errors.INTERNAL, f"internal error ({exc.__class__.__name__})")
                 await response(scope, receive, watched_send)
         finally:
-            access_log.info("%s %s %d %.1fms chars=%d", scope["method"], scope["path"], status["code"],
+            # the path as decoded: "%0A" is a line break here, escaped so no line is forged
+            access_log.info("%s %s %d %.1fms chars=%d", errors.one_line(scope["method"]),
+                            errors.one_line(scope["path"]), status["code"],
                             (time.perf_counter() - started) * 1000, state.get("note_chars", 0))
 
 

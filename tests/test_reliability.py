@@ -1069,3 +1069,54 @@ def test_reliability_sarif_uris_are_encoded(tmp_path, monkeypatch):
                          for n in run_["invocations"][0]["toolExecutionNotifications"]]
     assert empty == {"artifactLocation": {"uri": "empty.txt"}}
     assert bad_line == {"artifactLocation": {"uri": "batch.jsonl"}, "region": {"startLine": 2}}
+
+
+# --- issue 21, case 13: control characters in a source cannot forge a line ----------------------
+
+FORGED = "\n/etc/passwd:1:1: NL201 [error] forged"
+HOSTILE_IDS = ["a" + FORGED, "b\r" + FORGED[1:], "c\x1b[2J\x1b[31m", "d\u2028forged", "e\u202egnp.txt",
+               "f\x85forged"]
+
+
+@pytest.mark.parametrize("command", [["check"], ["check", "--statistics"], ["extract"]])
+def test_reliability_control_characters_in_sources_are_escaped_in_text(tmp_path, command):
+    path = tmp_path / "batch.jsonl"
+    records = [{"id": i, "text": NOTE} for i in HOSTILE_IDS]
+    records += [{"id": "g\n" + FORGED, "text": " "}, {"id": "h\x1b]0;title\x07", "codes": 5, "text": NOTE}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / ("i\n" + FORGED.replace("/", "_") + ".txt")).write_bytes(b"")
+    result = run(*command, str(path), str(folder))
+    out = result.stdout
+    for bad in ("\r", "\x1b", "\x07", "\u2028", "\u202e", "\x85"):
+        assert bad not in out, repr(bad)
+    assert not any(line.startswith("/etc/passwd") or line.startswith(" NL201") or line == "forged"
+                   for line in out.splitlines()), out
+    assert "a\\n/etc/passwd:1:1: NL201 [error] forged" in out and "c\\x1b[2J" in out
+    assert "d\\u2028forged" in out and "e\\u202egnp.txt" in out
+    # JSON keeps the id as it is (JSON Lines are split at LF: str.splitlines would also split
+    # at the U+2028 and U+0085 a JSON string may hold raw)
+    as_json = run("check", str(path), "--format", "jsonl").stdout.split("\n")
+    assert [json.loads(line)["source"] for line in as_json[:6]] == HOSTILE_IDS
+
+
+def test_reliability_control_characters_in_a_config_path_are_escaped(tmp_path):
+    config = tmp_path / ("x\n" + "notelint: error: forged")
+    config.mkdir()
+    result = run("check", "-", "--config", str(config / "notelint.toml"), stdin=NOTE)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "x\\nnotelint: error: forged" in line
+
+
+def test_reliability_url_path_cannot_forge_an_access_log_line(service, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="notelint.access"):
+        service.get("/v1/rules%0A2026-01-01 INFO notelint.access: GET /healthz 200%1B[2J")
+        service.post("/v1/lint%0D%0Aforged", content=b"{}")
+    lines = [r.getMessage() for r in caplog.records if r.name == "notelint.access"]
+    assert len(lines) == 2
+    assert all("\n" not in line and "\r" not in line and "\x1b" not in line for line in lines)
+    assert lines[0].startswith("GET /v1/rules\\n2026-01-01 INFO") and "\\x1b[2J" in lines[0]
