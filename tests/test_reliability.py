@@ -1120,3 +1120,99 @@ def test_reliability_url_path_cannot_forge_an_access_log_line(service, caplog):
     assert len(lines) == 2
     assert all("\n" not in line and "\r" not in line and "\x1b" not in line for line in lines)
     assert lines[0].startswith("GET /v1/rules\\n2026-01-01 INFO") and "\\x1b[2J" in lines[0]
+
+
+# --- issue 21, case 9: the service bounds its work and memory, and keeps its event loop free ------
+
+def test_reliability_service_parses_a_batch_off_the_event_loop(service, monkeypatch):
+    import asyncio
+
+    from notelint import service as module
+
+    threads = []
+    real = module.jsonl
+
+    def watched(*args, **kw):
+        try:
+            asyncio.get_running_loop()
+            threads.append("event loop")
+        except RuntimeError:
+            threads.append("elsewhere")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, "jsonl", watched)
+    response = service.post("/v1/lint/batch", content="\n".join(_good_lines(3)) + "\n")
+    assert response.status_code == 200 and len(response.text.splitlines()) == 3
+    assert threads == ["elsewhere"]
+
+
+def test_reliability_service_reads_at_most_max_concurrent_bodies(linter):
+    """With one slot, a second request waits with its body unread while the first is linted;
+    /healthz still answers; both complete."""
+    import threading
+    import warnings
+
+    from notelint import service as module
+
+    entered, release = threading.Event(), threading.Event()
+
+    class Slow:
+        def lint(self, notes):
+            entered.set()
+            release.wait(120)
+            return linter.lint(notes)
+
+    parsed = []
+    real = module._parse_batch
+
+    def counted(body, max_chars):
+        parsed.append(len(body))
+        return real(body, max_chars)
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+    app = module.create_app(module.Settings(max_concurrent=1), load=Slow)
+    original, module._parse_batch = module._parse_batch, counted
+    try:
+        with TestClient(app) as client:
+            first_body = "\n".join(_good_lines(2)) + "\n"
+            second_body = "\n".join(_good_lines(3, "m")) + "\n"
+            answers = {}
+            first = threading.Thread(target=lambda: answers.__setitem__(
+                "first", client.post("/v1/lint/batch", content=first_body)))
+            first.start()
+            assert entered.wait(120)
+            second = threading.Thread(target=lambda: answers.__setitem__(
+                "second", client.post("/v1/lint/batch", content=second_body)))
+            second.start()
+            for _ in range(100_000):  # until the second request is queued (no time asserted)
+                if app.state.load["waiting"] == 1:
+                    break
+                threading.Event().wait(0.01)
+            assert app.state.load["waiting"] == 1
+            assert client.get("/healthz").status_code == 200  # GET needs no slot
+            assert parsed == [len(first_body)]  # the second body is not read yet
+            release.set()
+            first.join(120)
+            second.join(120)
+    finally:
+        module._parse_batch = original
+        release.set()
+    assert parsed == [len(first_body), len(second_body)]
+    assert [len(answers[k].text.splitlines()) for k in ("first", "second")] == [2, 3]
+
+
+def test_reliability_serve_sets_connection_limits(monkeypatch):
+    import uvicorn
+
+    from notelint.serve import serve
+
+    seen = {}
+    monkeypatch.setenv("NOTELINT_SERVE_SETTINGS", "{}")  # restored after the test
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: seen.update(kw))
+    result = CliRunner().invoke(serve, ["--max-concurrent", "3", "--keep-alive", "4"])
+    assert result.exit_code == 0, result.output
+    assert seen["limit_concurrency"] == 1000 and seen["timeout_keep_alive"] == 4
+    assert seen["h11_max_incomplete_event_size"] == 64 * 1024
+    assert json.loads(os.environ["NOTELINT_SERVE_SETTINGS"])["max_concurrent"] == 3
