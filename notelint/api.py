@@ -81,6 +81,19 @@ def _config(config: Config | Mapping[str, Any] | None) -> Config:
     return from_mapping(dict(config), "config")
 
 
+def _claimed(codes: Iterable[str]) -> list[str]:
+    """``codes`` claimed for every note, checked as a record's are; :class:`UsageError`
+    otherwise (a string is not a list of codes)."""
+    from notelint.errors import UsageError
+    from notelint.inputs import codes_problem
+
+    listed = [codes] if isinstance(codes, str) else list(codes)
+    problem = codes_problem(listed) if not isinstance(codes, str) else "'codes' is a string, not a list"
+    if problem:
+        raise UsageError(problem)
+    return listed
+
+
 def lint(text: str, codes: Iterable[str] | None = None,
          config: Config | Mapping[str, Any] | None = None, source: str = "<text>") -> Result:
     """Lint one note. ``codes`` are claimed codes; ``config`` a :class:`Config` or a
@@ -112,6 +125,6 @@ def lint_many(items: Iterable[str | Mapping[str, Any]], jobs: int = 1,
                 record = {"id": str(number), **record}
             yield from_record(record, f"item {number}", seen)
 
-    claimed = [code_facts.normalize(c) for c in codes]
+    claimed = [code_facts.normalize(c) for c in _claimed(codes)]
     for result in run(notes(), _config(config), claimed, jobs):
         yield Result.from_dict(result)

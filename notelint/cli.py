@@ -30,32 +30,28 @@ _OWN_PROCESS = False  # set by main(): the process is the notelint command's own
 
 
 def _fail(message: str) -> None:
-    click.echo(f"notelint: error: {message}", err=True)
+    from notelint.errors import one_line
+
+    click.echo(f"notelint: error: {one_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.strip().upper() for value in values for v in value.split(",") if v.strip())
 
 
 def _config(config_file: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
             bilateral: str | None) -> Any:
+    """The run's settings: the configuration file's, then the options', each checked by
+    the one validation of :mod:`notelint.config` (errors name the file or the option)."""
     from dataclasses import replace
 
     from notelint import config as cfg
-    from notelint.rules import RULES
 
     conf = cfg.load(config_file)
     changes: dict[str, Any] = {}
     if select:
-        changes["select"] = _split(select)
+        changes["select"] = cfg.selectors(select, "--select")
     if ignore:
-        changes["ignore"] = conf.ignore + _split(ignore)
+        changes["ignore"] = conf.ignore + cfg.selectors(ignore, "--ignore")
     if bilateral:
         changes["bilateral"] = bilateral
-    for code in (*changes.get("select", ()), *changes.get("ignore", ())):
-        if not any(r.startswith(code) for r in RULES):
-            raise click.BadParameter(f"{code!r} matches no rule", param_hint="--select/--ignore")
     return replace(conf, **changes)
 
 
@@ -229,6 +225,16 @@ def _write_whole(out: Any, line: str) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+def _utf8(stream: TextIO) -> None:
+    """Make ``stream`` write UTF-8, whatever the locale or ``PYTHONIOENCODING`` say: the
+    output contract is UTF-8, and a source may hold any character (a file name that is
+    not UTF-8 is shown with its surrogate escapes, ``caf\\udce9.txt``)."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(OSError, ValueError):
+            stream.reconfigure(encoding="utf-8", errors="strict")
+
+
 def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
@@ -240,6 +246,7 @@ def main() -> None:
     _OWN_PROCESS = True
     signal.signal(signal.SIGTERM, _terminate)
     if sys.stdout is not None:
+        _utf8(sys.stdout)
         sys.stdout = cast(TextIO, _Output(sys.stdout))
     try:
         code = _run()

@@ -29,6 +29,11 @@ SITE_WORDS = {"shoulder": "shoulder", "upper arm": "upper_arm", "forearm": "fore
               "multiple sites": "multiple", "unspecified site": "unspecified"}
 _M624 = re.compile(r"Contracture of muscle, (.+)$")
 _CODE = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{0,4})$")
+# The shape of a claimed code, wherever one is taken (JSON Lines, the API, the service):
+# a letter, a digit, a letter or digit, then up to four letters or digits after an optional
+# dot; either case ("M62.451", "m62451", "G35").
+SHAPE = r"^[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})?$"
+_SHAPE = re.compile(SHAPE)
 
 
 def normalize(code: str) -> str:
@@ -39,6 +44,12 @@ def normalize(code: str) -> str:
         return raw
     head, tail = match.groups()
     return f"{head}.{tail}" if tail else head
+
+
+def is_shaped(code: object) -> bool:
+    """Whether ``code`` is a string with the shape of an ICD-10-CM code (:data:`SHAPE`);
+    whether the tabular has it is :func:`is_valid`'s question."""
+    return isinstance(code, str) and _SHAPE.fullmatch(code) is not None
 
 
 def build_table() -> dict[str, Any]:

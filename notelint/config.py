@@ -9,10 +9,14 @@ Keys: ``select`` and ``ignore`` (rule codes or prefixes such as ``NL2``),
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from notelint import files
 from notelint.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -23,11 +27,81 @@ else:  # pragma: no cover
 SEVERITIES = ("error", "warning", "info")
 BILATERAL = ("right-left", "multiple-sites")
 KEYS = {"select", "ignore", "severity", "bilateral", "fail-on"}
+MAX_BYTES = 1_000_000  # no more is read of a configuration file (never /dev/zero without end)
+
+
+def _rules() -> tuple[str, ...]:
+    from notelint.rules import RULES
+
+    return tuple(RULES)
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _split(value: Any) -> Any:
+    """``"NL2, NL4"`` is ``["NL2", "NL4"]``; a list is itself."""
+    return [v for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+
+def _selector(code: str) -> str:
+    if not code or not any(rule.startswith(code) for rule in _rules()):
+        raise ValueError(f"{code!r} matches no rule (a rule code such as NL201 or a prefix such as NL2)")
+    return code
+
+
+def _rule_code(code: str) -> str:
+    if code not in _rules():
+        raise ValueError(f"{code!r} is not a rule code (see 'notelint rules')")
+    return code
+
+
+Selector = Annotated[str, BeforeValidator(_upper), AfterValidator(_selector)]
+Selectors = Annotated[list[Selector], BeforeValidator(_split)]
+RuleCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_rule_code)]
+Severity = Literal["error", "warning", "info"]
+
+
+class Table(BaseModel):
+    """The one validation of settings, wherever they come from: ``notelint.toml``,
+    ``[tool.notelint]`` of pyproject.toml, the command line's options, the Python API's
+    mapping or :class:`Config` itself. Unknown keys, wrong types, unknown rule codes and
+    prefixes are each an error naming the key."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+    select: Selectors = Field(default_factory=list)
+    ignore: Selectors = Field(default_factory=list)
+    severity: dict[RuleCode, Severity] = Field(default_factory=dict)
+    bilateral: Literal["right-left", "multiple-sites"] = "right-left"
+    fail_on: Severity = Field("warning", alias="fail-on")
+
+
+def _key(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location if isinstance(part, str) and part != "[key]")
+
+
+def validate(data: Any, where: str) -> Table:
+    """``data`` (a ``[tool.notelint]`` table) checked; :class:`ConfigError` naming ``where``
+    (the file, or the option) and the key, in one line, for the first problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: the settings must be a table, not {type(data).__name__}")
+    try:
+        return Table.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False, include_input=False)[0]
+        key = _key(problem["loc"]) or "settings"
+        if problem["type"] == "extra_forbidden":
+            raise ConfigError(f"{where}: unknown key {key!r}; allowed: {sorted(KEYS)}") from None
+        message = problem["msg"].removeprefix("Value error, ").replace("\n", " ")
+        raise ConfigError(f"{where}: {key!r}: {message}") from None
 
 
 @dataclass(frozen=True)
 class Config:
-    """The settings of one run."""
+    """The settings of one run. Checked as a table is (:func:`validate`) when made, however
+    it is made (``replace`` included); codes are kept upper-case."""
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -35,6 +109,14 @@ class Config:
     bilateral: str = "right-left"
     fail_on: str = "warning"
     path: str | None = None
+
+    def __post_init__(self) -> None:
+        table = validate({"select": list(self.select), "ignore": list(self.ignore),
+                          "severity": dict(self.severity), "bilateral": self.bilateral,
+                          "fail-on": self.fail_on}, self.path or "Config")
+        object.__setattr__(self, "select", tuple(table.select))
+        object.__setattr__(self, "ignore", tuple(table.ignore))
+        object.__setattr__(self, "severity", dict(table.severity))
 
     def enabled(self, code: str) -> bool:
         """Whether a rule is on after ``select`` and ``ignore`` (longest prefix wins)."""
@@ -49,59 +131,64 @@ class Config:
         return self.severity.get(code, default)
 
 
-def _codes(value: Any, where: str, key: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [v for v in value.split(",") if v.strip()]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: '{key}' must be a list of rule codes or prefixes")
-    codes = tuple(v.strip().upper() for v in value)
-    for code in codes:
-        if not code.startswith("NL"):
-            raise ConfigError(f"{where}: '{key}': {code!r} is not a rule code or prefix (NL...)")
-    return codes
+def from_mapping(data: Any, where: str) -> Config:
+    """Validate a ``[tool.notelint]`` table (see :func:`validate`)."""
+    table = validate(data, where)
+    return Config(select=tuple(table.select), ignore=tuple(table.ignore), severity=dict(table.severity),
+                  bilateral=table.bilateral, fail_on=table.fail_on, path=where)
 
 
-def from_mapping(data: dict[str, Any], where: str) -> Config:
-    """Validate a ``[tool.notelint]`` table."""
-    unknown = set(data) - KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; allowed: {sorted(KEYS)}")
-    severity = data.get("severity", {})
-    if not isinstance(severity, dict):
-        raise ConfigError(f"{where}: 'severity' must be a table of rule code = severity")
-    for code, level in severity.items():
-        if level not in SEVERITIES:
-            raise ConfigError(f"{where}: 'severity.{code}' must be one of {list(SEVERITIES)}")
-    bilateral = data.get("bilateral", "right-left")
-    if bilateral not in BILATERAL:
-        raise ConfigError(f"{where}: 'bilateral' must be one of {list(BILATERAL)}")
-    fail_on = data.get("fail-on", "warning")
-    if fail_on not in SEVERITIES:
-        raise ConfigError(f"{where}: 'fail-on' must be one of {list(SEVERITIES)}")
-    return Config(
-        select=_codes(data.get("select", []), where, "select"),
-        ignore=_codes(data.get("ignore", []), where, "ignore"),
-        severity={k.upper(): v for k, v in severity.items()},
-        bilateral=bilateral,
-        fail_on=fail_on,
-        path=where,
-    )
+def selectors(values: Iterable[str], option: str) -> tuple[str, ...]:
+    """Rule codes or prefixes given on the command line (``--select NL2,NL4``), checked as
+    the ``select`` key of a file is; errors name ``option``."""
+    try:
+        return tuple(validate({"select": [v for value in values for v in _split(value)]}, option).select)
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace(" 'select':", "", 1)) from None
+
+
+def _tool_table(data: dict[str, Any], where: Path) -> dict[str, Any] | None:
+    """The ``[tool.notelint]`` table of a TOML document, None when it has none."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{where}: 'tool' must be a table, not {type(tool).__name__}")
+    table = tool.get("notelint")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{where}: 'tool.notelint' must be a table, not {type(table).__name__}")
+    return table
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document of a configuration file: a regular file of at most
+    :data:`MAX_BYTES` bytes (a FIFO or a device is an error, never a read without end)."""
+    try:
+        return tomllib.loads(files.read_regular(path, MAX_BYTES).decode("utf-8"))
+    except FileNotFoundError as exc:
+        what = "configuration file not found" if not isinstance(exc, files.BrokenLink) else exc.strerror
+        raise ConfigError(f"{path}: {what}") from None
+    except files.NotRegularFile as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
+    except files.TooLarge:
+        raise ConfigError(f"{path}: configuration file over {MAX_BYTES:,} bytes") from None
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ConfigError(f"{path}: cannot read configuration ({reason})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read configuration (not UTF-8)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
 
 
 def load_file(path: Path) -> Config:
     """Read a ``notelint.toml`` (top level) or ``pyproject.toml`` (``[tool.notelint]``)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration ({exc.__class__.__name__})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("notelint", {})
-    elif "tool" in data and "notelint" in data["tool"]:
-        data = data["tool"]["notelint"]
+        return from_mapping(_tool_table(data, path) or {}, f"{path} [tool.notelint]")
+    table = _tool_table(data, path) if isinstance(data.get("tool"), dict) else None
+    if table is not None:
+        return from_mapping(table, f"{path} [tool.notelint]")
     return from_mapping(data, str(path))
 
 
@@ -119,10 +206,7 @@ def discover(start: Path | None = None) -> Config:
             return load_file(own)
         project = candidate / "pyproject.toml"
         if project.is_file():
-            try:
-                data = tomllib.loads(project.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise ConfigError(f"{project}: not valid TOML ({exc})") from None
-            if "notelint" in data.get("tool", {}):
-                return from_mapping(data["tool"]["notelint"], f"{project} [tool.notelint]")
+            table = _tool_table(_read_toml(project), project)
+            if table is not None:
+                return from_mapping(table, f"{project} [tool.notelint]")
     return Config()

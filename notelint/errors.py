@@ -5,6 +5,24 @@ No message here ever carries note text: notes are patient records.
 
 from __future__ import annotations
 
+import re
+
+# What must not reach a terminal or a log line raw: C0 and C1 controls (line breaks, ANSI
+# escapes), DEL, the Unicode line and paragraph separators, and the bidi controls that
+# reorder what a line shows.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def one_line(text: str) -> str:
+    """``text`` with each control character written as its escape (``\\n``, ``\\x1b``,
+    ``\\u202e``): a source or an id shown in a text report or a log line can neither
+    start a forged line nor drive the terminal."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
 
 class NotelintError(Exception):
     """Base class of every error notelint reports to its user."""

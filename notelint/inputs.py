@@ -21,9 +21,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from notelint import errors
+from notelint import errors, files
 
 DEFAULT_MAX_CHARS = 1_000_000
+# What a JSON Lines line may take beyond its note's text: the id, the codes, the keys.
+_RECORD_SLACK = 65_536
+# A FHIR .json file holds base64 (4 bytes for 3) of a note's bytes, and a Bundle several notes.
+_FHIR_NOTES = 4
+
+
+def byte_limit(max_chars: int) -> int:
+    """The most bytes a note of ``max_chars`` characters can take in a file: four a
+    character (the most UTF-8, UTF-16 and UTF-32 take) and a byte-order mark. No more is
+    ever read of a note's file or of standard input."""
+    return 4 * max_chars + 4
+
+
+def line_limit(max_chars: int) -> int:
+    """The most characters a JSON Lines line holding a note of ``max_chars`` characters can
+    take: JSON can write a character as a surrogate pair of escapes (12 characters), and
+    the id and codes add their share. A longer line is a too-large error for that line."""
+    return 12 * max_chars + _RECORD_SLACK
+
+
+def fhir_limit(max_chars: int) -> int:
+    """The most bytes read of a FHIR ``.json`` file: the base64 of four notes of
+    ``max_chars`` characters, and the resource around them."""
+    return _FHIR_NOTES * (byte_limit(max_chars) * 4 // 3 + 4) + _RECORD_SLACK
 # A lone surrogate: not Unicode, so no output can encode it. JSON can write one ("\ud800"),
 # and a file name that is not UTF-8 holds them (os.fsdecode's surrogateescape).
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -152,21 +176,55 @@ def from_text(source: str, text: str, codes: list[str] | None = None,
     return Note(source, text, list(codes or []))
 
 
-def _read_bytes(path: Path, source: str) -> bytes | Note:
-    """The file's bytes, or the error note saying why it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
+def _open_failed(source: str, exc: OSError) -> Note:
+    """The error note of a file that could not be opened (or is not a regular file)."""
+    if isinstance(exc, files.BrokenLink):
+        return _failed(source, errors.MISSING, f"{source}: {exc.strerror}")
+    if isinstance(exc, FileNotFoundError):
         return _failed(source, errors.MISSING, f"{source}: no such file or folder")
-    except IsADirectoryError:
-        return _failed(source, errors.UNREADABLE, f"{source}: is a folder")
+    if isinstance(exc, files.NotRegularFile):
+        return _failed(source, errors.UNREADABLE, f"{source}: cannot read: {exc.strerror}; notelint "
+                                                  "reads regular files and standard input only")
+    reason = exc.strerror or exc.__class__.__name__
+    return _failed(source, errors.UNREADABLE, f"{source}: cannot read ({reason})")
+
+
+def _too_large(source: str, limit: int, max_chars: int, what: str = "file") -> Note:
+    holds = "notes" if what == "FHIR file" else "a note"
+    return _failed(source, errors.TOO_LARGE,
+                   f"{source}: {what} is over {limit:,} bytes, more than {holds} of {max_chars:,} "
+                   "characters can take; raise it with --max-chars")
+
+
+def _read_bytes(path: Path, source: str, limit: int, max_chars: int,
+                what: str = "file") -> bytes | Note:
+    """The bytes of a regular file, at most ``limit`` of them, or the error note saying why
+    they cannot be read: a FIFO, device or socket is never opened for reading, and no more
+    than ``limit`` + 1 bytes are read of a file."""
+    try:
+        return files.read_regular(path, limit)
+    except files.TooLarge:
+        return _too_large(source, limit, max_chars, what)
     except OSError as exc:
-        return _failed(source, errors.UNREADABLE, f"{source}: cannot read ({exc.strerror})")
+        return _open_failed(source, exc)
 
 
 def _read_file(path: Path, source: str, encoding: str | None, max_chars: int) -> Note:
-    data = _read_bytes(path, source)
+    data = _read_bytes(path, source, byte_limit(max_chars), max_chars)
     return data if isinstance(data, Note) else decode(source, data, encoding, max_chars)
+
+
+def _read_stdin(encoding: str | None, max_chars: int) -> Note:
+    """The note on standard input (a pipe or a FIFO is fine here: the caller chose it), read
+    up to the byte limit."""
+    limit = byte_limit(max_chars)
+    try:
+        data = files.read_limited(sys.stdin.buffer, limit)
+    except files.TooLarge:
+        return _too_large("-", limit, max_chars, "standard input")
+    except OSError as exc:
+        return _failed("-", errors.UNREADABLE, f"-: cannot read ({exc.strerror or exc.__class__.__name__})")
+    return decode("-", data, encoding, max_chars)
 
 
 def jsonl(stream: IO[bytes], source: str, encoding: str | None,
@@ -183,14 +241,24 @@ def jsonl(stream: IO[bytes], source: str, encoding: str | None,
     lines = io.TextIOWrapper(stream, encoding=encoding or "utf-8", errors="notelint-undecodable",
                              newline=None)
     seen: set[str] = set()
+    longest = line_limit(max_chars)
     for number in itertools.count(1):
         where = f"{source}:{number}"
         try:
-            line = lines.readline()
+            line = lines.readline(longest + 1)
+            too_long = len(line) > longest and not line.endswith("\n")
+            if too_long:  # the rest of the line is read in pieces and dropped
+                while (rest := lines.readline(_RECORD_SLACK)) and not rest.endswith("\n"):
+                    pass
         except Exception as exc:  # a read error, a codec that fails outright
             reason = exc.strerror if isinstance(exc, OSError) else exc.__class__.__name__
             yield _failed(where, errors.UNREADABLE, f"{where}: cannot read on from this line ({reason})")
             return
+        if too_long:
+            yield _failed(where, errors.TOO_LARGE,
+                          f"{where}: line is over {longest:,} characters, more than the record of a "
+                          f"note of {max_chars:,} characters can take; raise it with --max-chars")
+            continue
         if not line:
             return
         yield _line_note(line.removeprefix("\ufeff") if number == 1 else line, where, seen,
@@ -217,6 +285,20 @@ def _line_note(line: str, where: str, seen: set[str], encoding: str | None, max_
                        f"{where}: internal error ({exc.__class__.__name__}); line not read")
 
 
+def codes_problem(codes: Any) -> str | None:
+    """Why ``codes`` are not claimed codes (a list of strings shaped like ICD-10-CM codes,
+    :data:`notelint.codes.SHAPE`), or None. The message never quotes a value."""
+    from notelint.codes import is_shaped
+
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        return "'codes' is not a list of strings"
+    bad = next((i for i, code in enumerate(codes) if not is_shaped(code)), None)
+    if bad is not None:
+        return (f"'codes' item {bad + 1} is not an ICD-10-CM code (a letter, a digit, a letter or "
+                "digit, then up to 4 more after an optional dot)")
+    return None
+
+
 def from_record(record: Any, where: str, seen: set[str],
                 max_chars: int = DEFAULT_MAX_CHARS) -> Note:
     """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts).
@@ -233,13 +315,14 @@ def from_record(record: Any, where: str, seen: set[str],
     named = isinstance(note_id, (str, int)) and not isinstance(note_id, bool) and str(note_id)
     label = printable(str(note_id)) if named else where
     text = record.get("text")
-    codes = record.get("codes") or []
+    codes = record.get("codes", [])  # absent: none claimed; anything else must be a list
     if "text" not in record:
         return _failed(label, errors.BAD_RECORD, f"{where}: no 'text' field")
     if not isinstance(text, str):
         return _failed(label, errors.BAD_RECORD, f"{where}: 'text' is not a string")
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        return _failed(label, errors.BAD_RECORD, f"{where}: 'codes' is not a list of strings")
+    problem = codes_problem(codes)
+    if problem:
+        return _failed(label, errors.BAD_RECORD, f"{where}: {problem}")
     if label in seen:
         return _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
     seen.add(label)
@@ -261,18 +344,29 @@ def read(paths: Iterable[str], encoding: str | None = None,
 def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> Iterator[Note]:
     """The notes of one input given on the command line, named ``name`` in results."""
     if name == "-":
-        yield decode("-", sys.stdin.buffer.read(), encoding, max_chars)
+        yield _read_stdin(encoding, max_chars)
     elif path.is_dir():
-        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-        if not files:
+        try:
+            found = _walk(path)
+        except OSError as exc:  # the folder given cannot be listed: not "no notes"
+            reason = exc.strerror or exc.__class__.__name__
+            yield _failed(name, errors.UNREADABLE, f"{name}: cannot read folder ({reason})")
+            return
+        if not found:
             yield _failed(name, errors.NO_NOTES, f"{name}: folder has no .txt notes")
-        for file in files:
-            yield _read_file(file, printable(str(file)), encoding, max_chars)
+        for entry, problem in found:
+            source = printable(str(entry))
+            if problem is None:
+                yield _read_file(entry, source, encoding, max_chars)
+            else:
+                reason = problem.strerror or problem.__class__.__name__
+                yield _failed(source, errors.UNREADABLE, f"{source}: cannot read folder ({reason}); "
+                                                         "the notes in it are not linted")
     elif path.suffix.lower() == ".jsonl":
         try:
-            handle = path.open("rb")
-        except FileNotFoundError:
-            yield _failed(name, errors.MISSING, f"{name}: no such file or folder")
+            handle = files.open_regular(path)
+        except OSError as exc:
+            yield _open_failed(name, exc)
             return
         with handle:
             yield from jsonl(handle, name, encoding, max_chars)
@@ -282,12 +376,52 @@ def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> 
         yield _read_file(path, name, encoding, max_chars)
 
 
+def _walk(folder: Path) -> list[tuple[Path, OSError | None]]:
+    """Every ``*.txt`` entry below ``folder`` that is not itself a folder, sorted, with
+    ``None``; and every sub-folder that cannot be listed, with its error: so nothing a walk
+    passes over is dropped without a word. Entries are not checked here: reading each
+    reports a FIFO, a device, a socket or a broken symbolic link.
+
+    Symbolic links to folders are followed, each real folder listed once, where the walk
+    (in name order) first meets it: a link back up the tree is no loop and no note is read
+    twice. An error listing ``folder`` itself is raised.
+    """
+    found: list[tuple[Path, OSError | None]] = []
+    listed: set[tuple[int, int]] = set()
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            info = current.stat()
+            if (info.st_dev, info.st_ino) in listed:
+                continue
+            listed.add((info.st_dev, info.st_ino))
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name, reverse=True)
+        except OSError as exc:
+            if current is folder:
+                raise
+            found.append((current, exc))
+            continue
+        for entry in entries:
+            child = current / entry.name
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False  # reading it says why
+            if is_folder:
+                pending.append(child)
+            elif entry.name.endswith(".txt"):
+                found.append((child, None))
+    return sorted(found, key=lambda item: item[0])
+
+
 def _fhir_file(path: Path, name: str, max_chars: int) -> Iterator[Note]:
     """The notes of a FHIR DocumentReference or Bundle saved as ``.json``; whatever the
     file holds, a failure is one error note for it, and the other inputs are read."""
     from notelint import fhir
 
-    data = _read_bytes(path, name)
+    data = _read_bytes(path, name, fhir_limit(max_chars), max_chars, "FHIR file")
     if isinstance(data, Note):
         yield data
         return

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from notelint import __version__
+from notelint.errors import one_line
 from notelint.rules import RULES, SEVERITY_ORDER
 
 Result = dict[str, Any]
@@ -41,10 +42,10 @@ class TextReport:
 
     def add(self, result: Result) -> None:
         self.notes += 1
-        source = result["source"]
+        source = one_line(result["source"])  # an id or a file name may hold any character
         if result["error"]:
             self.errors += 1
-            self.out.write(f"{result['error']['message']} [{result['error']['kind']}]\n")
+            self.out.write(one_line(f"{result['error']['message']} [{result['error']['kind']}]") + "\n")
             return
         if not result["applicable"]:
             return
@@ -61,7 +62,7 @@ class TextReport:
             self.by_rule[f["rule"]] += 1
             fix = f"  [suggest {', '.join(f['suggestions'])}]" if f["suggestions"] else ""
             self.out.write(f"{source}:{f['line']}:{f['column']}: {f['rule']} "
-                           f"[{f['severity']}] {f['message']}{fix}\n")
+                           f"[{f['severity']}] {one_line(f['message'])}{fix}\n")
         self.out.write("\n")
 
     def close(self) -> None:
@@ -86,9 +87,9 @@ class TextReport:
 
 def evidence_table(result: Result, out: TextIO) -> None:
     """The evidence of one note, one line per item, for ``notelint extract``."""
-    out.write(f"== {result['source']}\n")
+    out.write(f"== {one_line(result['source'])}\n")
     if result["error"]:
-        out.write(f"   error: {result['error']['message']}\n")
+        out.write(f"   error: {one_line(result['error']['message'])}\n")
         return
     for name, items in result["evidence"].items():
         for item in items:

