@@ -130,7 +130,9 @@ def code_for(site: str, side: str | None) -> str:
     raise KeyError(f"no M62.4- code for site {site!r}, side {side!r}")
 
 
-_IN_PARENS = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{0,4})?-?)\)")
+# a code as the tabular and the patterns write it in running text: "M24.5-", "Z74.0-", "N32.0"
+_CODE_IN_TEXT = r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{0,4})?-?"
+_IN_PARENS = re.compile(rf"\(({_CODE_IN_TEXT})\)")
 
 
 @cache
@@ -166,7 +168,7 @@ def _names(word: str, code: str) -> bool:
     return re.search(rf"\b{re.escape(word)}\b", description(code), re.IGNORECASE) is not None
 
 
-_FIRST_CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]*)?-?")
+_FIRST_CODE = re.compile(_CODE_IN_TEXT)
 
 
 def first_code(text: str) -> str | None:

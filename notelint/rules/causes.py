@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from notelint import codes
@@ -37,7 +36,6 @@ def cause_not_coded(facts: NoteFacts) -> Iterator[Hit]:
         found = codes.routes(first, cause.get("laterality")) if first else ()
         if found and found != (first,):  # the implant's joint and side: Z96.652
             category = category.replace(first, " and ".join(found), 1)
-            category = re.sub(r" \(presence of [^)]*\)", "", category)
             name = " and ".join(codes.description(c) for c in found if c in codes.table())
         else:
             name = cause["category_name"]
