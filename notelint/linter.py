@@ -19,7 +19,7 @@ from notelint.config import Config
 from notelint.errors import INTERNAL, InputError
 from notelint.extract import EVIDENCE_FIELDS, extract
 from notelint.inputs import Note
-from notelint.normalize import same_length
+from notelint.normalize import LINE_BREAK, same_length
 from notelint.rules import RULES, Hit, NoteFacts
 from notelint.rules.registry import ROUTING, silenced, verdict
 from notelint.suggest import affirmed_muscle_contractures, documented_sites, suggest
@@ -32,7 +32,6 @@ Result = dict[str, Any]
 _NOTE_CODE = re.compile(r"([A-TV-Z](?<![A-Za-z0-9.].)[0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
 # a three-character code without a dot counts only in parentheses: "(G35)"
 _NOTE_CATEGORY = re.compile(r"\(([A-TV-Z][0-9][0-9])\)")
-_NEWLINE = re.compile("\n")
 
 
 def codes_in_text(text: str) -> dict[str, tuple[int, int]]:
@@ -54,10 +53,11 @@ def codes_in_text(text: str) -> dict[str, tuple[int, int]]:
 
 
 class LineIndex:
-    """Maps character offsets to 1-based line and column."""
+    """Maps character offsets to 1-based line and column (a line ends at a newline, a carriage
+    return, both, or a Unicode line or paragraph separator)."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+        self.starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]
 
     def locate(self, offset: int) -> tuple[int, int]:
         line = bisect_right(self.starts, offset)

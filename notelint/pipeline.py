@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any, ClassVar
 
 import spacy
+from spacy.attrs import LOWER, NORM
 from spacy.lang.en import English
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -33,6 +36,7 @@ from spacy.tokens import Doc
 from notelint.doctext import ANATOMY, CONCEPTS
 from notelint.doctext import KEY as DOC_TEXT
 from notelint.lexicon import Lexicon
+from notelint.normalize import visible
 
 MODEL_NAME = "notelint_m624"
 
@@ -43,11 +47,18 @@ _EXTRA_INFIXES = (r"(?<=[0-9A-Za-z.)%:\]]),(?=[A-Za-z(])", r"(?<=[A-Za-z]),(?=[0
 _EXTRA_PREFIXES = (r",",)
 
 
+def _lower(word: str) -> str:
+    return visible(word).lower()
+
+
 class ClinicalEnglishDefaults(English.Defaults):
-    """English with the infixes and prefixes of comma-joined clinical text."""
+    """English with the infixes and prefixes of comma-joined clinical text, whose words are
+    matched without their invisible format characters (:mod:`notelint.normalize`)."""
 
     infixes = (*English.Defaults.infixes, *_EXTRA_INFIXES)
     prefixes = (*English.Defaults.prefixes, *_EXTRA_PREFIXES)
+    lex_attr_getters: ClassVar[dict[int, Callable[[str], Any]]] = {
+        **English.Defaults.lex_attr_getters, LOWER: _lower, NORM: _lower}
 
 
 @spacy.registry.languages("en_clinical")

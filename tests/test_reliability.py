@@ -1216,3 +1216,39 @@ def test_reliability_serve_sets_connection_limits(monkeypatch):
     assert seen["limit_concurrency"] == 1000 and seen["timeout_keep_alive"] == 4
     assert seen["h11_max_incomplete_event_size"] == 64 * 1024
     assert json.loads(os.environ["NOTELINT_SERVE_SETTINGS"])["max_concurrent"] == 3
+
+
+# --- issue 21, case 11: invisible characters and line breaks ------------------------------------
+
+CLEAN = "Right hamstring contracture, popliteal angle 60 degrees, firm end-feel."
+
+
+@pytest.mark.parametrize("variant", [
+    CLEAN.replace("hamstring", "ham\u200bstring"),        # zero-width space inside the muscle
+    CLEAN.replace("hamstring", "ham\u00adstring"),        # soft hyphen
+    CLEAN.replace("hamstring", "ham\u2060string"),        # word joiner
+    CLEAN.replace("Right", "\u202eRight\u202c"),          # bidi override around the side
+    CLEAN.replace("Right", "Ri\u200dght"),                # zero-width joiner inside the side
+    "\ufeff" + CLEAN,                                      # a byte-order mark before the note
+])
+def test_reliability_invisible_characters_do_not_hide_a_muscle_or_a_side(lint_text, variant):
+    clean, result = lint_text(CLEAN, ["M62.451"]), lint_text(variant, ["M62.451"])
+    assert [f["rule"] for f in result["findings"]] == [f["rule"] for f in clean["findings"]]
+    (muscle,) = result["evidence"]["muscles"]
+    assert (muscle["site"], muscle["laterality"]) == ("thigh", "right")
+    # the span is the original's, the invisible character included
+    assert muscle["text"] == variant[muscle["start"]:muscle["end"]]
+    assert muscle["text"].replace("\u200b", "").replace("\u00ad", "").replace("\u2060", "") \
+        == "hamstring"
+
+
+@pytest.mark.parametrize("separator", ["\r", "\u2028", "\u2029", "\r\n"])
+def test_reliability_cr_and_unicode_separators_break_lines(lint_text, separator):
+    lines = ["Left hamstring contracture.", "Popliteal angle 60 degrees, firm end-feel.",
+             "Difficulty with stairs.", "Assessment: M62.451"]
+    text = separator.join(lines)
+    result = lint_text(text)
+    (nl203,) = [f for f in result["findings"] if f["rule"] == "NL203"]
+    assert (nl203["line"], nl203["column"]) == (4, 13)  # the claimed code on line 4
+    same = lint_text("\n".join(lines))
+    assert [f["rule"] for f in result["findings"]] == [f["rule"] for f in same["findings"]]
