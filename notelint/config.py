@@ -11,13 +11,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from notelint import files
 from notelint.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,38 +59,48 @@ def _rule_code(code: str) -> str:
     return code
 
 
-Selector = Annotated[str, BeforeValidator(_upper), AfterValidator(_selector)]
-Selectors = Annotated[list[Selector], BeforeValidator(_split)]
-RuleCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_rule_code)]
 Severity = Literal["error", "warning", "info"]
+DEFAULTS = {"select": [], "ignore": [], "severity": {}, "bilateral": "right-left",
+            "fail-on": "warning"}
 
 
-class Table(BaseModel):
+@cache
+def table_model() -> type[BaseModel]:
     """The one validation of settings, wherever they come from: ``notelint.toml``,
     ``[tool.notelint]`` of pyproject.toml, the command line's options, the Python API's
     mapping or :class:`Config` itself. Unknown keys, wrong types, unknown rule codes and
-    prefixes are each an error naming the key."""
+    prefixes are each an error naming the key. Built on first use: pydantic's model
+    machinery costs a tenth of a second of start-up that a run with default settings skips."""
+    from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, create_model
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
-
-    select: Selectors = Field(default_factory=list)
-    ignore: Selectors = Field(default_factory=list)
-    severity: dict[RuleCode, Severity] = Field(default_factory=dict)
-    bilateral: Literal["right-left", "multiple-sites"] = "right-left"
-    fail_on: Severity = Field("warning", alias="fail-on")
+    selector = Annotated[str, BeforeValidator(_upper), AfterValidator(_selector)]
+    selectors = Annotated[list[selector], BeforeValidator(_split)]  # type: ignore[valid-type]
+    rule_code = Annotated[str, BeforeValidator(_upper), AfterValidator(_rule_code)]
+    return create_model(
+        "Table",
+        __config__=ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True),
+        select=(selectors, Field(default_factory=list)),
+        ignore=(selectors, Field(default_factory=list)),
+        severity=(dict[rule_code, Severity], Field(default_factory=dict)),  # type: ignore[valid-type]
+        bilateral=(Literal["right-left", "multiple-sites"], "right-left"),
+        fail_on=(Severity, Field("warning", alias="fail-on")),
+    )
 
 
 def _key(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location if isinstance(part, str) and part != "[key]")
 
 
-def validate(data: Any, where: str) -> Table:
-    """``data`` (a ``[tool.notelint]`` table) checked; :class:`ConfigError` naming ``where``
-    (the file, or the option) and the key, in one line, for the first problem."""
+def validate(data: Any, where: str) -> Any:
+    """``data`` (a ``[tool.notelint]`` table) checked, as a :func:`table_model`;
+    :class:`ConfigError` naming ``where`` (the file, or the option) and the key, in one line,
+    for the first problem."""
+    from pydantic import ValidationError
+
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: the settings must be a table, not {type(data).__name__}")
     try:
-        return Table.model_validate(data)
+        return table_model().model_validate(data)
     except ValidationError as exc:
         problem = exc.errors(include_url=False, include_input=False)[0]
         key = _key(problem["loc"]) or "settings"
@@ -111,9 +123,12 @@ class Config:
     path: str | None = None
 
     def __post_init__(self) -> None:
-        table = validate({"select": list(self.select), "ignore": list(self.ignore),
-                          "severity": dict(self.severity), "bilateral": self.bilateral,
-                          "fail-on": self.fail_on}, self.path or "Config")
+        data = {"select": list(self.select), "ignore": list(self.ignore),
+                "severity": dict(self.severity), "bilateral": self.bilateral,
+                "fail-on": self.fail_on}
+        if data == DEFAULTS:
+            return  # the defaults are valid settings: no validation to build for them
+        table = validate(data, self.path or "Config")
         object.__setattr__(self, "select", tuple(table.select))
         object.__setattr__(self, "ignore", tuple(table.ignore))
         object.__setattr__(self, "severity", dict(table.severity))
