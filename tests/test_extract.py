@@ -39,6 +39,16 @@ def test_extract_laterality(evidence_of, text, expected):
     ("Possible biceps contracture.", "uncertain"),
     ("History of hamstring contracture, status post release.", "historical"),
     ("Mother has a hamstring contracture.", "family"),
+    # 'resolved' with no subject of its own is said of the sentence's condition, however far
+    ("Left gastrocnemius contracture after a calf strain treated with stretching and casting, "
+     "resolved by early 2023.", "historical"),
+    ("Left gastrocnemius contracture from 2022 after a left calf strain, treated with PT "
+     "stretching and resolved by early 2023.", "historical"),
+    ("Contracture of muscle, left lower leg - M62.462 (carried forward from problem list, "
+     "resolved).", "historical"),
+    # ... and with a subject of its own, only of that subject
+    ("Left gastrocnemius contracture persists after a calf strain treated with stretching "
+     "and casting; the calf spasm has resolved.", "affirmed"),
 ])
 def test_extract_contracture_status(evidence_of, text, status):
     assert [c["status"] for c in evidence_of(text)["contractures"]] == [status]
@@ -79,6 +89,14 @@ def test_extract_abbreviation_defined_in_note(evidence_of):
     muscles = evidence_of(text)["muscles"]
     assert [(m["text"], m["site"]) for m in muscles] == [("rectus femoris", "thigh"),
                                                           ("RF", "thigh")]
+
+
+def test_extract_a_diagnosis_set_aside_is_negated(evidence_of):
+    evidence = evidence_of("Myogenic contracture of the left pectoralis major. Glenohumeral "
+                           "capsule not restricting; adhesive capsulitis not supported.")
+    assert [(a["text"], a["status"]) for a in evidence["arthrogenic"]] == \
+        [("adhesive capsulitis", "negated")]
+    assert [c["status"] for c in evidence["contractures"]] == ["affirmed"]
 
 
 def test_extract_cues_carry_status(evidence_of):
