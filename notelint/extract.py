@@ -210,7 +210,7 @@ def _muscle_item(muscle: Span, mentions: _Mentions) -> Item:
     meta = _meta(muscle)
     item = _base(muscle, mentions.text)
     item.update(site=meta["site"], laterality=_laterality(muscle, mentions),
-                muscle=meta.get("literal"))
+                muscle=meta.get("literal"), shortened=False)
     if meta.get("classified_elsewhere"):
         item["classified_elsewhere"] = meta["classified_elsewhere"]
     return item
@@ -354,6 +354,18 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
             item.update(site=found[0]["site"], site_from="muscle")
         if not item["laterality"]:
             item["laterality"] = _combined_side([m["laterality"] for m in found])
+
+
+def _mark_shortened(muscle_items: dict[int, Item], mentions: _Mentions) -> None:
+    """A muscle the note documents as shortened ("biceps and brachialis palpably shortened",
+    "muscle shortening of the right hamstrings and gastrocnemius", "(FDS/FDP shortening)"):
+    an affirmed shortening cue next to it, or next to the muscles listed with it."""
+    for cue in mentions.of("MYOGENIC"):
+        if not _meta(cue).get("shortening") or status(cue) != "affirmed":
+            continue
+        sentence = mentions.muscles_in_sentence(cue)
+        for muscle in _chain(_near(sentence, cue, 6, 6), sentence, cue):
+            muscle_items[muscle.start_char]["shortened"] = True
 
 
 def _joint_named_for_muscle(contractures: list[Item], mentions: _Mentions) -> None:
@@ -513,6 +525,7 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     evidence["contractures"] = [_contracture_item(s, mentions, muscle_items)
                                 for s in mentions.of("CONTRACTURE")]
     evidence["muscles"] = list(muscle_items.values())
+    _mark_shortened(muscle_items, mentions)
     _whole_note(evidence["contractures"], evidence["muscles"], mentions)
     evidence["rom"] = [{**_base((m.start, m.end), text), "degrees": m.value, "motion": m.motion,
                         "range": list(m.range) if m.range else None}

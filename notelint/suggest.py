@@ -51,6 +51,11 @@ def documented_sites(evidence: Evidence) -> list[Site]:
             key = (contracture["site"], contracture["laterality"], contracture["start"])
             sites.setdefault(key, Site(contracture["site"], contracture["laterality"], contracture,
                                        named=False))
+    if sites:  # a muscle documented as shortened is a contracture site of the note too
+        for muscle in evidence["muscles"]:
+            if muscle.get("shortened") and not muscle.get("classified_elsewhere"):
+                sites.setdefault((muscle["site"], muscle["laterality"], muscle["start"]),
+                                 Site(muscle["site"], muscle["laterality"], muscle))
     found = list(sites.values())
     # the weakest reading gives way: a code's own words (often the claim's description, copied
     # beside it) where a muscle documents a site, and "other site" where any other site is

@@ -133,3 +133,27 @@ def test_extract_function_needs_a_limit(evidence_of):
     assert evidence_of("Gait is normal.")["function"] == []
     assert [f["text"] for f in evidence_of("Difficulty with stairs.")["function"]] == ["stairs"]
     assert [f["text"] for f in evidence_of("Crouch gait.")["function"]] == ["Crouch gait"]
+
+
+@pytest.mark.parametrize(("text", "shortened"), [
+    ("R elbow lacks 35 degrees of extension; biceps and brachialis palpably shortened.",
+     {"biceps": True, "brachialis": True}),
+    ("Muscle shortening of the right hamstrings and gastrocnemius.",
+     {"hamstrings": True, "gastrocnemius": True}),
+    ("Finger extension limited with the wrist neutral (FDS/FDP shortening).",
+     {"FDS": True, "FDP": True}),
+    ("Biceps strength 4/5; no shortening of the hamstrings.", {"Biceps": False, "hamstrings": False}),
+])
+def test_extract_muscles_documented_as_shortened(evidence_of, text, shortened):
+    muscles = evidence_of(text)["muscles"]
+    assert {m["text"]: m["shortened"] for m in muscles} == shortened
+
+
+def test_extract_a_shortened_muscle_at_another_site_is_a_second_site(lint_text):
+    note = ("Contracture of muscle, right upper arm - M62.421.\n"
+            "R elbow lacks 35 degrees of extension; firm muscular end-feel; biceps palpably "
+            "shortened. R finger extension limited to -40 degrees (FDS/FDP shortening).\n"
+            "Needs assist for dressing after a stroke.")
+    result = lint_text(note)
+    assert result["suggested_codes"] == ["M62.49"]
+    assert "NL202" in {f["rule"] for f in result["findings"]}
