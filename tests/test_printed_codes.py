@@ -77,6 +77,9 @@ def test_suggested_codes_are_billable_m624_codes_the_evidence_documents(results)
             places = [(c["site"], c["laterality"]) for c in contractures]
             places += [(muscles[s]["site"], muscles[s]["laterality"] or c["laterality"])
                        for c in contractures for s in c["muscles"] if s in muscles]
+            # ... or a muscle the note documents as shortened, beside a muscle contracture
+            places += [(m["site"], m["laterality"]) for m in evidence["muscles"]
+                       if m["shortened"] and contractures]
             assert any(p_site == site and sides_agree(p_side, side) for p_site, p_side in places), \
                 (result["source"], code, places)
         pairs = [(a, b) for a in result["suggested_codes"] for b in result["suggested_codes"] if a < b]
