@@ -99,6 +99,15 @@ def test_extract_a_diagnosis_set_aside_is_negated(evidence_of):
     assert [c["status"] for c in evidence["contractures"]] == ["affirmed"]
 
 
+@pytest.mark.parametrize(("text", "status"), [
+    ("PIP flex 35 deg vs 95 deg with MCP flexed, firm muscular end-feel.", "affirmed"),
+    ("Web space abduction 30 deg vs L, firm muscular end-feel.", "affirmed"),
+    ("Spasm vs muscular end-feel of the hamstrings, unclear.", "uncertain"),  # a differential
+])
+def test_extract_vs_before_a_value_compares(evidence_of, text, status):
+    assert [m["status"] for m in evidence_of(text)["myogenic"]] == [status]
+
+
 def test_extract_cues_carry_status(evidence_of):
     ev = evidence_of("Thomas test negative. Popliteal angle 50 degrees. No spasm. Positive slump.")
     assert [(c["text"], c["status"]) for c in ev["myogenic"]] == [
