@@ -12,6 +12,7 @@ def rule_text(spec: Rule) -> str:
             f"What it flags\n  {spec.summary}\n\n"
             f"Why it matters\n  {spec.why}\n\n"
             f"Example\n  {spec.example}\n\n"
+            f"Stays silent on\n  {spec.quiet}\n\n"
             f"How to fix the documentation\n  {spec.fix}\n\n"
             f"Reference\n  {spec.reference}\n")
 

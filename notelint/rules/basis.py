@@ -16,7 +16,8 @@ _TAB = "ICD-10-CM tabular M62.4- and M24.5- (Excludes1)"
       why="M62.4- is a contracture of muscle; without a muscle-length test, a muscular "
           "end-feel, a deficit attributed to the muscle or imaging of muscle fibrosis, the "
           "same limitation may be a joint contracture (M24.5-) and the claim is unsupported.",
-      example="Right knee flexion contracture. Assessment: M62.451.",
+      example="Right hamstring contracture, limited knee extension. Assessment: M62.451.",
+      quiet="Right hamstring contracture, popliteal angle 60 degrees. Assessment: M62.451.",
       fix="Document the test that shows muscle shortening: popliteal angle 60 degrees, "
           "positive Thomas test, firm muscular end-feel, palpable shortening.",
       reference=f"{_TAB}; Kendall, Muscles: Testing and Function (muscle-length tests)")
@@ -56,6 +57,7 @@ def same_site(item: dict, sites: set[tuple[str, str | None]]) -> bool:
           "contracture, and M62.4- excludes contracture of joint: a capsular pattern, hard "
           "end-feel, effusion or ankylosis points to M24.5-.",
       example="Elbow flexion contracture with hard end-feel and effusion. Assessment: M62.421.",
+      quiet="Right hamstring contracture, muscular end-feel, no effusion. Assessment: M62.451.",
       fix="Code M24.5- when the joint is the restriction, or document why the muscle is.",
       reference=_TAB)
 def joint_contracture_evidence(facts: NoteFacts) -> Iterator[Hit]:
@@ -98,6 +100,7 @@ def _joint_codes(items: list[dict]) -> list[str]:
       why="Cramp and spasm (R25.2) and muscle spasm (M62.83-) are excluded from M62; "
           "tightness that relaxes is not a contracture.",
       example="Paraspinal spasm and tightness. Assessment: M62.48.",
+      quiet="Right hamstring contracture with palpable shortening, no spasm. Assessment: M62.451.",
       fix="Code R25.2 / M62.83- for spasm, or document a persistent fixed shortening.",
       reference="ICD-10-CM Excludes1 at M62 (cramp and spasm R25.2); M62.83-")
 def spasm_not_contracture(facts: NoteFacts) -> Iterator[Hit]:
@@ -118,7 +121,8 @@ def spasm_not_contracture(facts: NoteFacts) -> Iterator[Hit]:
               "documented.",
       why="A positive straight-leg raise, slump or upper-limb tension test shows nerve "
           "mechanosensitivity, not a shortened muscle; it does not support M62.4-.",
-      example="Hamstring tightness, positive straight leg raise at 40 degrees.",
+      example="Right hamstring contracture, positive straight leg raise at 40 degrees.",
+      quiet="Right hamstring contracture, popliteal angle 60 degrees, negative slump.",
       fix="Document a muscle-length test that separates the two (popliteal angle with the "
           "neck neutral, negative slump), or code the neural condition.",
       reference="Magee, Orthopedic Physical Assessment (neurodynamic tests)")
@@ -138,6 +142,7 @@ def neural_tension(facts: NoteFacts) -> Iterator[Hit]:
       why="A code needs a condition the note affirms; 'no contractures', 'risk of "
           "contracture' and 'r/o contracture' document none.",
       example="Stretching program to prevent contracture. Assessment: M62.461.",
+      quiet="Right gastrocnemius contracture. Assessment: M62.461.",
       fix="Remove the code, or document the contracture found on examination.",
       reference="ICD-10-CM Official Guidelines IV.H (uncertain diagnosis, outpatient)",
       needs_claim=True)
@@ -189,6 +194,7 @@ def _excluded(facts: NoteFacts, relation: str) -> Iterator[Hit]:
           "condition: Dupuytren's contracture (M72.0), stiff-man syndrome (G25.82), myalgia "
           "(M79.1-), alcoholic or drug-induced myopathy (G72.1, G72.0).",
       example="Dupuytren's contracture of the right ring finger. Assessment: M62.441.",
+      quiet="Right flexor digitorum superficialis contracture. Assessment: M62.441.",
       fix="Code the named category instead of M62.4-.",
       reference="ICD-10-CM Excludes1 at M62 and M24.5")
 def excluded_condition(facts: NoteFacts) -> Iterator[Hit]:
@@ -201,6 +207,7 @@ def excluded_condition(facts: NoteFacts) -> Iterator[Hit]:
           "Volkmann's ischemic contracture (T79.6), hammer toe (M20.4-) and arthrogryposis "
           "(Q74.3) are indexed to their own codes, not to M62.4-.",
       example="Tight heel cords, ankle DF to neutral. Assessment: M62.471.",
+      quiet="Right gastrocnemius contracture, Silfverskiold test positive. Assessment: M62.461.",
       fix="Code the condition's own category (here M67.0-, by side).",
       reference="ICD-10-CM Index to Diseases: Contraction/Short, tendon; Torticollis; "
                 "Volkmann's; Hammer toe")

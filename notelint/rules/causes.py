@@ -20,6 +20,7 @@ def _causes(facts: NoteFacts) -> list[dict]:
           "sclerosis, burn, surgery, immobilisation or compartment syndrome is coded with "
           "its cause; leaving it off under-reports severity and risk.",
       example="Left biceps contracture, sequela of stroke. Claimed: M62.422.",
+      quiet="Left biceps contracture, sequela of stroke. Claimed: M62.422, I69.322.",
       fix="Also claim the cause's category (here I69.-).",
       reference=_GUIDE, needs_claim=True)
 def cause_not_coded(facts: NoteFacts) -> Iterator[Hit]:
@@ -49,6 +50,7 @@ def cause_not_coded(facts: NoteFacts) -> Iterator[Hit]:
       why="The cause (neurological, burn, surgical, immobilisation) decides the plan and the "
           "additional codes; a contracture with no stated cause invites queries.",
       example="Right hamstring contracture, popliteal angle 60 degrees.",
+      quiet="Right hamstring contracture after a stroke.",
       fix="State the cause: 'secondary to spastic diplegic cerebral palsy'.",
       reference=_GUIDE)
 def cause_not_documented(facts: NoteFacts) -> Iterator[Hit]:

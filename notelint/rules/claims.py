@@ -68,6 +68,7 @@ def _conflict(a: str, b: str) -> str | None:
           "two single-site M62.4- codes are M62.49, and an unspecified code beside a specified "
           "one of its family is a duplicate.",
       example="Claimed: M62.461 and R25.2.",
+      quiet="Right gastrocnemius contracture after a stroke. Claimed: M62.461, I69.351.",
       fix="Keep the code the documentation supports and drop the other.",
       reference=_TAB)
 def claimed_codes_conflict(facts: NoteFacts) -> Iterator[Hit]:
@@ -92,6 +93,7 @@ def claimed_codes_conflict(facts: NoteFacts) -> Iterator[Hit]:
           "misstates the condition.",
       example="Left hamstring contracture, popliteal angle 60 degrees, joint capsule normal. "
               "Claimed: M24.562.",
+      quiet="Left knee flexion contracture with effusion and a capsular pattern. Claimed: M24.562.",
       fix="Claim the M62.4- code of the muscle's site and side.",
       reference=_TAB)
 def muscle_contracture_coded_elsewhere(facts: NoteFacts) -> Iterator[Hit]:

@@ -14,6 +14,7 @@ _LCD = "CMS Pub. 100-02 ch. 15 sec. 220.3 (objective measures and functional lim
       why="'Limited ROM' is not measurable; payers and auditors expect goniometric degrees "
           "to establish severity and to track change.",
       example="Right hamstring contracture, limited knee extension.",
+      quiet="Right hamstring contracture, popliteal angle 60 degrees.",
       fix="Record the degrees: 'knee extension lacks 20 degrees', 'popliteal angle 60°'.",
       reference=_LCD)
 def rom_not_measured(facts: NoteFacts) -> Iterator[Hit]:
@@ -30,6 +31,7 @@ def rom_not_measured(facts: NoteFacts) -> Iterator[Hit]:
       why="A 0-5 grade documents the weakness that often accompanies a contracture and "
           "supports the plan of care.",
       example="Right hamstring contracture, popliteal angle 60 degrees.",
+      quiet="Right hamstring contracture, knee flexion 4-/5.",
       fix="Record manual muscle test grades: 'knee flexion 4-/5'.",
       reference=_LCD)
 def strength_not_graded(facts: NoteFacts) -> Iterator[Hit]:
@@ -44,6 +46,7 @@ def strength_not_graded(facts: NoteFacts) -> Iterator[Hit]:
       why="Medical necessity of treatment rests on what the contracture stops the patient "
           "doing: gait, stairs, transfers, dressing, reaching, work tasks.",
       example="Right hamstring contracture, popliteal angle 60 degrees, 4/5 knee flexion.",
+      quiet="Right hamstring contracture; difficulty with stairs.",
       fix="Document the limitation: 'crouch gait, difficulty with stairs'.",
       reference=_LCD)
 def function_not_documented(facts: NoteFacts) -> Iterator[Hit]:
@@ -59,7 +62,8 @@ def function_not_documented(facts: NoteFacts) -> Iterator[Hit]:
               "referenced.",
       why="Electrodiagnostic and imaging studies need documented medical necessity; CMS LCD "
           "A54969 lists M62.48 among supporting diagnoses, so the findings must be in the note.",
-      example="EMG of the right hamstrings performed today.",
+      example="Right hamstring contracture; EMG of the right hamstrings performed today.",
+      quiet="Right hamstring contracture; EMG of the right hamstrings normal, no denervation.",
       fix="Reference the findings: 'EMG showed no denervation'.",
       reference="CPT 95885-95887, 95907-95913; CMS LCD A54969")
 def study_results_missing(facts: NoteFacts) -> Iterator[Hit]:

@@ -72,6 +72,7 @@ class Rule:
     summary: str
     why: str
     example: str
+    quiet: str  # a note on which it must not fire (tests/test_rule_table.py)
     fix: str
     reference: str
     needs_claim: bool
@@ -127,7 +128,7 @@ def silenced(fired: set[str], mentions: bool = True) -> set[str]:
     return quiet
 
 
-def rule(code: str, name: str, severity: str, *, summary: str, why: str, example: str,
+def rule(code: str, name: str, severity: str, *, summary: str, why: str, example: str, quiet: str,
          fix: str, reference: str, needs_claim: bool = False) -> Callable[[Check], Check]:
     """Register a check function under its record."""
     if severity not in SEVERITY_ORDER:
@@ -136,7 +137,7 @@ def rule(code: str, name: str, severity: str, *, summary: str, why: str, example
     def register(check: Check) -> Check:
         if code in RULES:
             raise ValueError(f"rule {code} registered twice")
-        RULES[code] = Rule(code, name, severity, summary, why, example, fix, reference,
+        RULES[code] = Rule(code, name, severity, summary, why, example, quiet, fix, reference,
                            needs_claim, check)
         return check
 

@@ -28,6 +28,7 @@ def _labels(suggested: list[str]) -> str:
           "'contracture noted' or 'muscle contracture, other site' supports no site, and an "
           "auditor cannot tell a muscle contracture from a joint one.",
       example="Assessment: muscle contracture, other site. (M62.48)",
+      quiet="Right hamstring contracture. Assessment: M62.451.",
       fix="Name the muscle or muscle group and its side: 'right hamstring contracture'.",
       reference=f"{_TAB}; {_GUIDE}")
 def muscle_not_named(facts: NoteFacts) -> Iterator[Hit]:
@@ -43,6 +44,7 @@ def muscle_not_named(facts: NoteFacts) -> Iterator[Hit]:
       why="Every enumerated M62.4- site has a right, a left and an unspecified-side code; "
           "the unspecified one is a denial and audit risk when the side is knowable.",
       example="Hamstring contracture with popliteal angle 60 degrees.",
+      quiet="Right hamstring contracture with popliteal angle 60 degrees.",
       fix="Document the side: 'right hamstring contracture', or 'bilateral'.",
       reference=f"{_TAB}; {_GUIDE}")
 def laterality_missing(facts: NoteFacts) -> Iterator[Hit]:
@@ -80,6 +82,7 @@ def _less_specific(claimed: str, suggested: list[str]) -> bool:
           "unspecified site or side code where site and side are documented is a common "
           "audit finding and payer edit.",
       example="Right flexor carpi ulnaris contracture ... Assessment: M62.48.",
+      quiet="Right flexor carpi ulnaris contracture. Assessment: M62.431.",
       fix="Claim the suggested code (here M62.431, right forearm).",
       reference=f"{_GUIDE}; {_TAB}", needs_claim=True)
 def more_specific_code(facts: NoteFacts) -> Iterator[Hit]:
@@ -98,6 +101,7 @@ def more_specific_code(facts: NoteFacts) -> Iterator[Hit]:
       why="M62.49 (multiple sites) is the code for contractures at two or more distinct "
           "sites; claiming one site under-reports, and M62.49 for one site over-reports.",
       example="Right hamstring and left biceps contractures ... Assessment: M62.451.",
+      quiet="Right and left hamstring contractures. Assessment: M62.451, M62.452.",
       fix="Claim M62.49 when two or more sites are documented, or the site code when one is.",
       reference=_TAB, needs_claim=True)
 def multiple_sites(facts: NoteFacts) -> Iterator[Hit]:
@@ -126,6 +130,7 @@ def multiple_sites(facts: NoteFacts) -> Iterator[Hit]:
       why="A claim whose site or side differs from the note is an incorrect claim, not a "
           "vague one: it fails medical-necessity edits and audits.",
       example="Left hamstring contracture ... Assessment: M62.451 (right thigh).",
+      quiet="Left hamstring contracture. Assessment: M62.452.",
       fix="Correct the code to the documented site and side, or correct the note.",
       reference=f"{_GUIDE}; {_TAB}", needs_claim=True)
 def code_mismatch(facts: NoteFacts) -> Iterator[Hit]:
@@ -156,6 +161,7 @@ def code_mismatch(facts: NoteFacts) -> Iterator[Hit]:
       why="M62.48 (other site) is meant for trunk, neck, paraspinal, pelvic floor, jaw and "
           "hip-girdle muscles; used for a limb it hides the specific site.",
       example="Muscle contracture. Assessment: M62.48.",
+      quiet="Lumbar paraspinal contracture with palpable shortening. Assessment: M62.48.",
       fix="Name the trunk, neck or girdle muscle, or code the limb site.",
       reference=_TAB, needs_claim=True)
 def other_site_unjustified(facts: NoteFacts) -> Iterator[Hit]:
