@@ -10,11 +10,14 @@ it concerns, and the marker links back.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
-from typing import Any, TextIO
+from functools import cache
+from typing import TYPE_CHECKING, Any, TextIO
 
 from notelint import __version__
 from notelint.rules.registry import ROUTING
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 # evidence list -> (css class, legend label, colour); earlier entries win on overlap
 HIGHLIGHTS = (
@@ -77,83 +80,71 @@ def _spans(result: dict[str, Any]) -> list[tuple[int, int, str, str]]:
     return sorted(chosen)
 
 
-def _note_html(number: int, text: str, result: dict[str, Any]) -> str:
+def _pieces(text: str, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The note's text cut at its evidence spans and finding markers, in order: text, a
+    marker (``marker``: the finding's index), a highlight's ``open`` (its css) or ``close``.
+    A marker inside a highlight stands where the finding starts; markers the walk never
+    reaches (an offset past the text) come last, untitled."""
     markers: dict[int, list[int]] = {}
     for i, finding in enumerate(result["findings"]):
         markers.setdefault(finding["start"], []).append(i)
-    pieces: list[str] = []
-    position = 0
-    spans = _spans(result)
-
+    pieces: list[dict[str, Any]] = []
     emitted: set[int] = set()
+    position = 0
+
+    def marker(i: int, titled: bool) -> dict[str, Any]:
+        return {"marker": i, "rule": result["findings"][i]["rule"], "titled": titled}
 
     def plain(upto: int) -> None:
         nonlocal position
         for offset in sorted(o for o in markers if position <= o < upto and o not in emitted):
             emitted.add(offset)
-            pieces.append(escape(text[position:offset]))
-            pieces.extend(f'<a class="marker" id="n{number}-m{i}" href="#n{number}-f{i}" '
-                          f'title="{escape(result["findings"][i]["rule"])}">'
-                          f'{escape(result["findings"][i]["rule"])}</a>' for i in markers[offset])
+            pieces.append({"text": text[position:offset]})
+            pieces.extend(marker(i, True) for i in markers[offset])
             position = offset
-        pieces.append(escape(text[position:upto]))
+        pieces.append({"text": text[position:upto]})
         position = upto
 
-    for start, end, css, label in spans:
+    for start, end, css, label in _spans(result):
         plain(start)
-        pieces.append(f'<span class="ev {css}" title="{escape(label)}">')
+        pieces.append({"open": css, "label": label})
         plain(end)
-        pieces.append("</span>")
+        pieces.append({"close": True})
     plain(len(text))
     for offset in sorted(o for o in markers if o not in emitted):
-        pieces.extend(f'<a class="marker" id="n{number}-m{i}" href="#n{number}-f{i}">'
-                      f'{escape(result["findings"][i]["rule"])}</a>' for i in markers[offset])
-    items = "".join(
-        f'<li id="n{number}-f{i}"><a href="#n{number}-m{i}">{escape(f["rule"])} '
-        f'{escape(f["name"])}</a> <span class="sev {f["severity"]}">{f["severity"]}</span> '
-        f'(line {f["line"]}, col {f["column"]})<br>{escape(f["message"])}'
-        + (f' <b>Suggest {escape(", ".join(f["suggestions"]))}</b>' if f["suggestions"] else "")
-        + "</li>"
-        for i, f in enumerate(result["findings"]))
-    findings = f'<ol class="findings-list">{items}</ol>' if items else "<p>No findings.</p>"
-    codes = (f'<b class="verdict">{escape(result["verdict"])}</b>: '
-             f'claimed {escape(", ".join(result["claimed_codes"]) or "none")}; '
-             f'suggested {escape(", ".join(result["suggested_codes"]) or "none")}')
-    return (f'<h2 id="n{number}">{escape(result["source"])}</h2><p>{codes}</p>'
-            f'<div class="note"><div class="text">{"".join(pieces)}</div>'
-            f'<div class="findings">{findings}</div></div>')
+        pieces.extend(marker(i, False) for i in markers[offset])
+    return pieces
+
+
+@cache
+def _template() -> Template:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(loader=PackageLoader("notelint", "templates"),
+                              autoescape=select_autoescape(default=True), keep_trailing_newline=True)
+    return environment.get_template("report.html.j2")
 
 
 def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
     """The report of ``results``: each a result with its own note's text (never looked up
     by ``source``, which two notes can share)."""
-    results = list(results)
     rows, notes = [], []
     for number, (result, text) in enumerate(results):
-        counts = {s: sum(f["severity"] == s for f in result["findings"])
-                  for s in ("error", "warning", "info")}
-        status = (f'<span class="error">{escape(result["error"]["message"])}</span>'
-                  if result["error"] else ("applicable" if result["applicable"] else "not applicable"))
         # the codes the routing findings name instead of M62.4- ("not-m62.4": M24.562)
         instead = dict.fromkeys(c for f in result["findings"] if f["rule"] in ROUTING
                                 for c in f["suggestions"])
-        rows.append(f'<tr><td><a href="#n{number}">{escape(result["source"])}</a></td>'
-                    f'<td class="verdict">{escape(result["verdict"])}</td>'
-                    f'<td>{escape(", ".join(result["claimed_codes"]))}</td>'
-                    f'<td>{escape(", ".join([*result["suggested_codes"], *instead]))}</td>'
-                    f'<td>{counts["error"]}</td><td>{counts["warning"]}</td><td>{counts["info"]}</td>'
-                    f"<td>{status}</td></tr>")
+        rows.append({"number": number, "source": result["source"], "verdict": result["verdict"],
+                     "claimed": result["claimed_codes"],
+                     "suggested": [*result["suggested_codes"], *instead],
+                     "counts": {s: sum(f["severity"] == s for f in result["findings"])
+                                for s in ("error", "warning", "info")},
+                     "error": result["error"]["message"] if result["error"] else None,
+                     "applicable": result["applicable"]})
         if result["error"] is None:
-            notes.append(_note_html(number, text, result))
-    legend = "".join(f'<span class="ev {css}">{escape(label)}</span>'
-                     for _, css, label, _ in HIGHLIGHTS)
-    out.write(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>notelint review report</title><style>{_style()}</style></head><body>"
-        f"<h1>notelint {escape(__version__)} review report: {len(results)} notes</h1>"
-        "<table class=\"summary\"><thead><tr><th>Note</th><th>Verdict</th><th>Claimed</th>"
-        "<th>Suggested</th>"
-        "<th>Errors</th><th>Warnings</th><th>Info</th><th>Status</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-        f"<p class=\"legend\">Legend: {legend}</p>{''.join(notes)}</body></html>\n")
+            notes.append({"number": number, "source": result["source"],
+                          "verdict": result["verdict"], "claimed": result["claimed_codes"],
+                          "suggested": result["suggested_codes"], "findings": result["findings"],
+                          "pieces": _pieces(text, result)})
+    legend = [{"css": css, "text": label} for _, css, label, _ in HIGHLIGHTS]
+    out.write(_template().render(style=_style(), version=__version__, rows=rows, notes=notes,
+                                 legend=legend))
