@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from notelint import __version__
 from notelint.rules.registry import ROUTING
+from notelint.spans import DisjointSpans
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -66,18 +67,18 @@ def _style() -> str:
 def _spans(result: dict[str, Any]) -> list[tuple[int, int, str, str]]:
     """Non-overlapping evidence spans ``(start, end, css, label)``, in text order; a
     negated, hypothetical, historical, uncertain or family item is struck through."""
-    chosen: list[tuple[int, int, str, str]] = []
+    chosen: DisjointSpans[tuple[str, str]] = DisjointSpans()
     for field, css, label, _ in HIGHLIGHTS:
         for item in result["evidence"].get(field, []):
             start, end = item["start"], item["end"]
-            if end <= start or any(start < e and s < end for s, e, _, _ in chosen):
+            if end <= start:
                 continue
             status = item.get("status", "affirmed")
             if status == "affirmed":
-                chosen.append((start, end, css, label))
+                chosen.add(start, end, (css, label))
             else:
-                chosen.append((start, end, f"{css} not-affirmed", f"{label} ({status})"))
-    return sorted(chosen)
+                chosen.add(start, end, (f"{css} not-affirmed", f"{label} ({status})"))
+    return [(start, end, css, label) for start, end, (css, label) in chosen]
 
 
 def _pieces(text: str, result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ context word lists of the same files decide what is not a measurement
 
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ from notelint.doctext import ANATOMY, doc_text
 from notelint.lexicon import Lexicon, Rule, load_lexicon
 from notelint.regexscan import AnchoredRegex, WordStarts
 from notelint.sections import Sections
+from notelint.spans import DisjointSpans
 
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
 
@@ -148,17 +149,11 @@ def _last_hit(regex: re.Pattern[str], text: str, start: int, end: int) -> int:
 
 
 def _keep_longest(candidates: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    """The longest candidates that overlap no longer one (ties: the first), in text order.
-    The kept spans never overlap, so only a candidate's neighbours among them are checked."""
-    starts: list[int] = []
-    kept: list[tuple[int, int, Any]] = []
-    for cand in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
-        at = bisect_right(starts, cand[0])
-        if (at and kept[at - 1][1] > cand[0]) or (at < len(kept) and kept[at][0] < cand[1]):
-            continue
-        starts.insert(at, cand[0])
-        kept.insert(at, cand)
-    return kept
+    """The longest candidates that overlap no longer one (ties: the first), in text order."""
+    kept: DisjointSpans[Any] = DisjointSpans()
+    for start, end, value in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+        kept.add(start, end, value)
+    return list(kept)
 
 
 class MeasureExtractor:
