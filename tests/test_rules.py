@@ -59,3 +59,21 @@ def test_rules_cause_codes_name_the_implant_or_the_injury_of_the_place(lint_text
     assert cause["suggestions"] == ["S82.-"] and "7th character S" in cause["message"]
     note = "Right biceps contracture, palpable shortening. Plan: serial casting, splinting."
     assert not [f for f in lint_text(note, ["M62.421"])["findings"] if f["rule"] == "NL601"]
+
+
+def test_rules_two_single_site_codes_are_nl205s_not_nl202s(lint_text):
+    note = ("Right hamstring contracture, popliteal angle 60 degrees; right gastrocnemius "
+            "contracture, Silfverskiold positive. Difficulty with stairs.")
+    fired = {f["rule"] for f in lint_text(note, ["M62.451", "M62.461"])["findings"]}
+    assert "NL205" in fired and "NL202" not in fired
+    fired = {f["rule"] for f in lint_text(note, ["M62.451"])["findings"]}
+    assert "NL202" in fired  # one single-site code for two sites
+
+
+def test_rules_hereditary_spastic_paraplegia_is_its_own_cause(lint_text):
+    note = ("Bilateral hamstring contractures, popliteal angle 60 degrees, due to hereditary "
+            "spastic paraplegia. Difficulty with stairs.")
+    (cause,) = lint_text(note)["evidence"]["causes"]
+    assert cause["cause"] == "hereditary spastic paraplegia"
+    assert not [f for f in lint_text(note, ["M62.451", "M62.452", "G11.4"])["findings"]
+                if f["rule"] == "NL601"]

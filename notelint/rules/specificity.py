@@ -111,6 +111,9 @@ def multiple_sites(facts: NoteFacts) -> Iterator[Hit]:
     sites = {s.site for s in facts.sites}
     start, end = facts.anchor()
     multiple = codes.code_for("multiple", None)
+    claimed_sites = {codes.site_side(c)[0] for c in claimed} - {"multiple", "unspecified"}
+    if len(claimed_sites) >= 2:
+        return  # single-site codes of two sites claimed: NL205's (RULES.md)
     if len(sites) >= 2 and multiple not in claimed:
         names = ", ".join(sorted(s.replace("_", " ") for s in sites))
         yield Hit(start, end, f"Contractures are documented at {len(sites)} sites ({names}); "
