@@ -490,7 +490,12 @@ def _cause_items(mentions: _Mentions) -> list[Item]:
             # the injury or implant named with its place: "left ankle fracture" -> S82.-
             item.update(category_code=meta["by_place"][place], laterality=side)
         items.append(item)
-    return items
+    # a deficit ("hemiparesis") stands for its usual cause only where the note names no cause:
+    # "hemiparesis after diffuse axonal injury" is the injury's
+    named = any(not _meta(span).get("deficit") and item["status"] in {"affirmed", "historical"}
+                for span, item in zip(mentions.of("CAUSE"), items, strict=True))
+    return [item for span, item in zip(mentions.of("CAUSE"), items, strict=True)
+            if not (named and _meta(span).get("deficit"))]
 
 
 def _cause_place(span: Span, mentions: _Mentions) -> tuple[str | None, str | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def findings(result, code):
     return [f for f in result["findings"] if f["rule"] == code]
@@ -77,3 +79,14 @@ def test_rules_hereditary_spastic_paraplegia_is_its_own_cause(lint_text):
     assert cause["cause"] == "hereditary spastic paraplegia"
     assert not [f for f in lint_text(note, ["M62.451", "M62.452", "G11.4"])["findings"]
                 if f["rule"] == "NL601"]
+
+
+@pytest.mark.parametrize(("note", "causes"), [
+    ("Right biceps contracture, palpable shortening, with right hemiparesis.", ["stroke"]),
+    ("Right biceps contracture with right hemiparesis after diffuse axonal injury.",
+     ["traumatic brain injury"]),   # a deficit is its named cause's, not a stroke
+    ("Bilateral gastroc-soleus contracture with equinus gait, 2/2 spastic diplegic CP.",
+     ["cerebral palsy"]),
+])
+def test_rules_a_deficit_stands_for_a_cause_only_when_none_is_named(lint_text, note, causes):
+    assert [c["cause"] for c in lint_text(note)["evidence"]["causes"]] == causes
