@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from notelint.batching import BatchedPipe
 from notelint.doctext import doc_text
 from notelint.lexicon import load_lexicon
-from notelint.sections import Sections
+from notelint.sections import Sections, section_of_title
 
 # An all-capitals header anywhere ("PLAN:", ",PHYSICAL EXAMINATION:,") or a short
 # title-case header at the start of a line ("Assessment:", "Family history:").
@@ -48,9 +48,17 @@ _LIST_NUMBER = re.compile(r"(?:^|\n|,)[ \t]*\(?\d{1,2}$")
 Header = tuple[int, int, str, bool]
 
 
+def _label(title: str) -> bool:
+    """An abbreviation before its value ("SLR: 80 deg, negative", "MMT: 4/5", "ROM:"), not a
+    section: one all-capitals word of at most five letters that names no known section. It
+    opens a sentence and keeps its content, as a title-case header does."""
+    return title.isalpha() and len(title) <= 5 and section_of_title(title) is None
+
+
 def headers(text: str) -> list[Header]:
     """Section headers: ``(start, end, title, all_caps)`` in text order."""
-    found = [(m.start(), m.end(), m.group()[:-1], True) for m in _CAPS_HEADER.finditer(text)]
+    found = [(m.start(), m.end(), m.group()[:-1], not _label(m.group()[:-1].strip()))
+             for m in _CAPS_HEADER.finditer(text)]
     caps = {start for start, *_ in found}
     for match in _LINE_HEADER.finditer(text):
         start = match.start() + len(match.group()) - len(match.group().lstrip())

@@ -46,3 +46,19 @@ def test_sentences_fast_header_and_list_regexes_equal_the_plain_ones(text):
     assert [m.span() for m in s._CAPS_HEADER.finditer(text)] == [m.span() for m in caps.finditer(text)]
     assert s.numbered_items(text) == [m.start() + len(m.group()) - len(m.group().lstrip())
                                       for m in numbered.finditer(text)]
+
+
+def test_sentences_an_abbreviation_before_its_value_is_a_label_not_a_section(nlp):
+    doc = nlp("Objective:\n  SLR: 80 deg bilat, negative; slump negative\n  MMT: hip 4/5\n"
+              "PLAN: stretching\n")
+    sentences = [s.text.strip() for s in doc.sents]
+    assert "SLR: 80 deg bilat, negative; slump negative" in sentences  # the test keeps its result
+    assert "PLAN:" in sentences  # a section header still stands alone
+    sections = doc._.notelint_sections
+    assert sections.at(doc.text.index("MMT")) == "exam"  # no section of its own
+
+
+def test_sentences_a_test_result_after_its_values_negates_the_test(evidence_of):
+    evidence = evidence_of("Exam:\n  SLR: 80 deg bilat, negative; slump negative\n")
+    assert [(n["text"], n["status"]) for n in evidence["neural"]] == \
+        [("SLR", "negated"), ("slump", "negated")]
