@@ -38,6 +38,8 @@ _STATUS_ORDER = (("is_family", "family"), ("is_negated", "negated"),
 _SECTION_STATUS = {"family_history": "family", "consent": "hypothetical", "goals": "hypothetical"}
 # ... and a cause named in the plan or the goals is a treatment or a target, not an event
 _NOT_CAUSE_SECTIONS = frozenset({"plan", "goals", "consent"})
+# an M24.5- (contracture of joint) code written on the mention's line, just after it
+_JOINT_CODE_AFTER = re.compile(r"[^\n]{0,40}?(?<![A-Za-z0-9])M24\.?5[0-9A-Z]{0,2}(?![0-9A-Za-z])")
 
 
 @cache
@@ -286,6 +288,8 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
             item["relation"] = "elsewhere"
         elif joints or kind == "motion":
             kind = "muscle" if myogenic else "joint"
+        elif _JOINT_CODE_AFTER.match(mentions.text, span.end_char):
+            kind = "joint"  # the words of the M24.5- code beside it: "Contracture, right hand | M24.541"
         elif regions:
             kind = "muscle"
         else:

@@ -46,6 +46,15 @@ def test_extract_laterality(evidence_of, text, expected):
      "stretching and resolved by early 2023.", "historical"),
     ("Contracture of muscle, left lower leg - M62.462 (carried forward from problem list, "
      "resolved).", "historical"),
+    # a consent list, however it is introduced
+    ("I have explained the risks, including bleeding, infection and recurrence of the "
+     "contracture of the biceps.", "hypothetical"),
+    # a period of life long past dates what it is said of; a child patient is not one
+    ("He recalls a left hamstring contracture in high school after a femur fracture.",
+     "historical"),
+    ("Contracture of muscle, left thigh (hamstrings) in adolescence, resolved after casting.",
+     "historical"),
+    ("Hamstring contracture in a child with spastic diplegia.", "affirmed"),
     # ... and with a subject of its own, only of that subject
     ("Left gastrocnemius contracture persists after a calf strain treated with stretching "
      "and casting; the calf spasm has resolved.", "affirmed"),
@@ -55,6 +64,7 @@ def test_extract_contracture_status(evidence_of, text, status):
 
 
 @pytest.mark.parametrize(("text", "kind"), [
+    ("Referral Dx | Contracture, right hand | M24.541", "joint"),  # the M24.5- code's own words
     ("Right hamstring contracture.", "muscle"),
     ("Contracture of muscle, right thigh.", "muscle"),
     ("Elbow joint contracture.", "joint"),
