@@ -65,6 +65,7 @@ def test_extract_contracture_status(evidence_of, text, status):
 
 @pytest.mark.parametrize(("text", "kind"), [
     ("Referral Dx | Contracture, right hand | M24.541", "joint"),  # the M24.5- code's own words
+    ("Equinus consistent with contracture of the tendo-Achilles.", "excluded"),
     ("Right hamstring contracture.", "muscle"),
     ("Contracture of muscle, right thigh.", "muscle"),
     ("Elbow joint contracture.", "joint"),
@@ -116,6 +117,12 @@ def test_extract_a_diagnosis_set_aside_is_negated(evidence_of):
 ])
 def test_extract_vs_before_a_value_compares(evidence_of, text, status):
     assert [m["status"] for m in evidence_of(text)["myogenic"]] == [status]
+
+
+def test_extract_a_finding_the_assessment_sets_aside_is_negated(evidence_of):
+    evidence = evidence_of("Assessment: restriction from sciatic neural tension; hamstring muscle "
+                           "length is not the problem.")
+    assert [(m["text"], m["status"]) for m in evidence["myogenic"]] == [("muscle length", "negated")]
 
 
 def test_extract_cues_carry_status(evidence_of):

@@ -90,3 +90,10 @@ def test_rules_hereditary_spastic_paraplegia_is_its_own_cause(lint_text):
 ])
 def test_rules_a_deficit_stands_for_a_cause_only_when_none_is_named(lint_text, note, causes):
     assert [c["cause"] for c in lint_text(note)["evidence"]["causes"]] == causes
+
+
+def test_rules_nl305_leaves_a_contracture_classified_elsewhere_to_nl307(lint_text):
+    note = ("Silfverskiold test negative, consistent with contracture of the tendo-Achilles rather "
+            "than gastrocnemius involvement. Impression: bilateral heel cord contractures.")
+    fired = {f["rule"] for f in lint_text(note, ["M62.471", "M62.472"])["findings"]}
+    assert "NL307" in fired and "NL305" not in fired

@@ -149,9 +149,9 @@ def neural_tension(facts: NoteFacts) -> Iterator[Hit]:
 def contracture_not_affirmed(facts: NoteFacts) -> Iterator[Hit]:
     if not facts.claimed_m624:
         return
+    if any(c["status"] == "affirmed" for c in facts.evidence["contractures"]):
+        return  # a contracture is affirmed (one classified elsewhere is NL306/NL307's)
     mentions = [c for c in facts.evidence["contractures"] if c["kind"] != "excluded"]
-    if any(c["status"] == "affirmed" for c in mentions):
-        return
     if not mentions:
         # no contracture at all: the linter drops this where another routing rule accounts
         # for the code (RULES.md: that exception belongs to the no-mention case only)
