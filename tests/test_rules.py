@@ -97,3 +97,11 @@ def test_rules_nl305_leaves_a_contracture_classified_elsewhere_to_nl307(lint_tex
             "than gastrocnemius involvement. Impression: bilateral heel cord contractures.")
     fired = {f["rule"] for f in lint_text(note, ["M62.471", "M62.472"])["findings"]}
     assert "NL307" in fired and "NL305" not in fired
+
+
+def test_rules_nl203_needs_a_documented_side_to_contradict(lint_text):
+    result = lint_text("Finger flexor (FDS/FDP) contracture of the forearm, palpably shortened, "
+                       "wrist extension 15 degrees.", ["M62.432"])
+    fired = {f["rule"]: f["message"] for f in result["findings"]}
+    assert "NL203" not in fired and "NL102" in fired  # no side documented: NL102, not NL203
+    assert not any("side is ;" in message for message in fired.values())

@@ -145,11 +145,11 @@ def code_mismatch(facts: NoteFacts) -> Iterator[Hit]:
         if site in {"other", "multiple", "unspecified"}:
             continue
         same_site = [d for d in documented if d[0] == site]
-        sides = {d[1] for d in same_site}
+        sides = {d[1] for d in same_site} - {None}  # an undocumented side is NL102's
         if not same_site:
             problem = f"no {site.replace('_', ' ')} muscle is documented"
         elif side and sides and side not in sides and "bilateral" not in sides:
-            problem = f"the documented side is {' and '.join(sorted(s for s in sides if s))}"
+            problem = f"the documented side is {' and '.join(sorted(sides))}"
         else:
             continue
         start, end = facts.claimed_spans.get(claimed, facts.anchor())
