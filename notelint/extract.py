@@ -8,7 +8,7 @@ of their span, so a negated "no spasm" stays visible but never counts.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 
 from notelint.doctext import ANATOMY, CONCEPTS, doc_text
 from notelint.lexicon import load_lexicon
-from notelint.sentences import first_tokens
+from notelint.sentences import first_tokens, headers
 from notelint.suggest import sides_agree
 
 Item = dict[str, Any]
@@ -38,6 +38,18 @@ _STATUS_ORDER = (("is_family", "family"), ("is_negated", "negated"),
 _SECTION_STATUS = {"family_history": "family", "consent": "hypothetical", "goals": "hypothetical"}
 # ... and a cause named in the plan or the goals is a treatment or a target, not an event
 _NOT_CAUSE_SECTIONS = frozenset({"plan", "goals", "consent"})
+# a side word in a header title (any case), or in capitals in the note's title line
+_TITLE_SIDE = re.compile(r"\b(right|left|bilateral|bilat)\b", re.IGNORECASE)
+_TITLE_SIDE_CAPS = re.compile(r"\b(RIGHT|LEFT|BILATERAL)\b")
+
+
+def _side_word(match: re.Match[str] | None) -> str | None:
+    if match is None:
+        return None
+    word = match.group(1).lower()
+    return "bilateral" if word.startswith("bilat") else word
+
+
 # an M24.5- (contracture of joint) code written on the mention's line, just after it
 _JOINT_CODE_AFTER = re.compile(r"[^\n]{0,40}?(?<![A-Za-z0-9])M24\.?5[0-9A-Z]{0,2}(?![0-9A-Za-z])")
 
@@ -100,6 +112,23 @@ class _Mentions:
             self.by_label.setdefault(span.label_, []).append(span)
         self.muscles = self._with_abbreviations(self.by_label.get("MUSCLE", []))
         self._sentences: dict[str | None, dict[int, list[Span]]] = {}
+        self._title_starts: list[int] = []
+        self._title_sides: list[str | None] | None = None
+        self._note_side: str | None = None
+
+    def title_side(self, offset: int) -> str | None:
+        """The side a title puts on what stands under it with no side of its own: the side
+        word of the section header above (``LEFT KNEE:``, ``Exam - Right shoulder:``), else
+        of the note's title line (``Hand Therapy Evaluation - RIGHT UPPER EXTREMITY``)."""
+        if self._title_sides is None:
+            found = headers(self.text)
+            self._title_starts = [start for start, *_ in found]
+            self._title_sides = [_side_word(_TITLE_SIDE.search(title)) for _, _, title, _ in found]
+            first_line = self.text.lstrip()[:120].split("\n", 1)[0].rstrip()
+            if not first_line.endswith(":"):  # a title, not the first section's header
+                self._note_side = _side_word(_TITLE_SIDE_CAPS.search(first_line))
+        at = bisect_right(self._title_starts, offset) - 1
+        return (self._title_sides[at] if at >= 0 else None) or self._note_side
 
     def of(self, label: str) -> list[Span]:
         return self.by_label.get(label, [])
@@ -203,9 +232,9 @@ def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
     for side in sides:
         if side.start >= muscle.end and side.start - muscle.end <= 6:
             if any(m.start < side.start + 4 and m.start > side.end - 1 for m in muscles_after):
-                return None  # the side word belongs to the next muscle
+                break  # the side word belongs to the next muscle
             return _meta(side)["side"]
-    return None
+    return mentions.title_side(muscle.start_char)
 
 
 def _muscle_item(muscle: Span, mentions: _Mentions) -> Item:

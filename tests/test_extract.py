@@ -29,6 +29,21 @@ def test_extract_laterality(evidence_of, text, expected):
     assert sides(evidence_of, text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # a title's side holds for what stands under it with no side of its own
+    ("Hand Therapy Evaluation - RIGHT UPPER EXTREMITY\nThe finger flexors (FDS) are shortened.",
+     [("finger flexors", "right"), ("FDS", "right")]),
+    ("LEFT KNEE:\nHamstrings tight, popliteal angle 50 degrees.\nPLAN:\nStretch the gastrocnemius.",
+     [("Hamstrings", "left"), ("gastrocnemius", None)]),
+    ("Exam - Right shoulder:\nPectoralis minor shortened; left biceps normal.",
+     [("Pectoralis minor", "right"), ("biceps", "left")]),
+    ("Right hamstring contracture.\nGastrocnemius tight.",  # a sentence, not a title
+     [("hamstring", "right"), ("Gastrocnemius", None)]),
+])
+def test_extract_laterality_from_titles(evidence_of, text, expected):
+    assert sides(evidence_of, text) == expected
+
+
 @pytest.mark.parametrize(("text", "status"), [
     ("Right hamstring contracture.", "affirmed"),
     ("No contractures noted.", "negated"),
