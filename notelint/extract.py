@@ -480,6 +480,9 @@ def _function_items(mentions: _Mentions) -> list[Item]:
     return items
 
 
+# a finding, then "on" / "per" and the study with at most two words before it, at its end
+_FOUND_ON = re.compile(r"(?:^|[,;:|(]\s*|\s)((?!(?:follow|wait|based|depend)\w*\b)[A-Za-z][^,.;:|\n]{1,60}?)"
+                       r"\s+(?:on|per)\s+(?:[A-Za-z]+\s+){0,2}$")
 _REPORTED = re.compile(r"[^:.;\n]{0,40}:[ \t]*(?=[A-Za-z][A-Za-z-]*\s+[A-Za-z])")
 
 
@@ -487,15 +490,26 @@ def _study_items(mentions: _Mentions) -> list[Item]:
     text = mentions.text
     items = []
     for span in mentions.of("STUDY"):
-        ordered = mentions.in_sentence("STUDY_ORDERED", span)
-        results = [r for r in mentions.in_sentence("STUDY_RESULT", span) if r.start >= span.end]
+        waiting = mentions.in_sentence("STUDY_PENDING", span)
+        ordered = mentions.in_sentence("STUDY_ORDERED", span) + waiting  # results to come
+        pending = {p.start for p in waiting}
+        # a result word with "pending" or "not yet available" right after it is none yet
+        results = [r for r in mentions.in_sentence("STUDY_RESULT", span) if r.start >= span.end
+                   and not pending & set(range(r.end, r.end + 3))]
         item = _base(span, text)
         item.update(study=_meta(span)["study"], status=status(span))
         sentence_end = mentions.sentence(span).end_char
         # "MRI L upper arm 02/2025: fibrosis of the biceps ...": what follows its colon reports it
         # ("MRI: to be scheduled" is an order, not a report)
         colon = None if ordered else _REPORTED.match(text, span.end_char, sentence_end)
-        if results or colon:
+        # "PVL on infant MRI", "denervation on EMG": the finding stands before the study
+        sentence_start = mentions.sentence(span).start_char
+        lo = max(sentence_start, span.start_char - 80)
+        before = None if ordered or results or colon else _FOUND_ON.search(text[lo:span.start_char])
+        if before:
+            item.update(state="resulted", findings=_base((lo + before.start(1), lo + before.end(1)),
+                                                         text))
+        elif results or colon:
             end = sentence_end
             findings = (results[0].start_char if results else colon.end(), end)
             item.update(state="resulted", findings=_base(findings, text))

@@ -35,7 +35,7 @@ CONCEPT_FILES: dict[str, tuple[str, ...]] = {
     "spasm.jsonl": ("SPASM",),
     "neural.jsonl": ("NEURAL",),
     "function.jsonl": ("FUNCTION",),
-    "studies.jsonl": ("STUDY", "STUDY_ORDERED", "STUDY_RESULT"),
+    "studies.jsonl": ("STUDY", "STUDY_ORDERED", "STUDY_RESULT", "STUDY_PENDING"),
     "causes.jsonl": ("CAUSE",),
 }
 ANATOMY_FILES: dict[str, tuple[str, ...]] = {

@@ -198,3 +198,19 @@ def test_extract_a_shortened_muscle_at_another_site_is_a_second_site(lint_text):
     result = lint_text(note)
     assert result["suggested_codes"] == ["M62.49"]
     assert "NL202" in {f["rule"] for f in result["findings"]}
+
+
+@pytest.mark.parametrize(("text", "state", "findings"), [
+    ("Born at 29 weeks, PVL on infant MRI.", "resulted", "PVL"),
+    ("Fibrosis of the medial gastrocnemius on ultrasound.", "resulted",
+     "Fibrosis of the medial gastrocnemius"),
+    ("Will follow up on MRI.", "ordered", None),
+    ("Ortho ordered MRI L lower leg; results not yet available.", "ordered", None),
+    ("MRI of the leg: results pending.", "ordered", None),
+    ("MRI of the leg: fibrosis of the soleus.", "resulted", "fibrosis of the soleus."),
+])
+def test_extract_study_findings_before_the_study_and_results_still_to_come(
+        evidence_of, text, state, findings):
+    (study,) = evidence_of(text)["studies"]
+    assert study["state"] == state
+    assert (study["findings"] or {}).get("text") == findings
