@@ -321,8 +321,8 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
             kind = "joint"  # the words of the M24.5- code beside it: "Contracture, right hand | M24.541"
         elif regions:
             kind = "muscle"
-        else:
-            kind = "unknown"
+        else:  # no tissue named: the myogenic evidence beside it attributes it (RULES.md "Kind")
+            kind = "muscle" if myogenic else "unknown"
     item["kind"] = kind
     if meta.get("category_code"):
         item["category_code"] = meta["category_code"]

@@ -81,6 +81,8 @@ def test_extract_contracture_status(evidence_of, text, status):
 @pytest.mark.parametrize(("text", "kind"), [
     ("Referral Dx | Contracture, right hand | M24.541", "joint"),  # the M24.5- code's own words
     ("Equinus consistent with contracture of the tendo-Achilles.", "excluded"),
+    ("MSK: contracture noted; firm muscular end-feel on passive stretch.", "muscle"),
+    ("MSK: contracture noted, unchanged.", "unknown"),
     ("Right hamstring contracture.", "muscle"),
     ("Contracture of muscle, right thigh.", "muscle"),
     ("Elbow joint contracture.", "joint"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,7 +116,9 @@ def _check_result(text, result):
     for finding in result["findings"]:
         assert 0 <= finding["start"] <= finding["end"] <= len(text)
         assert (finding["line"], finding["column"]) == lines.locate(finding["start"])
-        line_start = sum(len(x) + 1 for x in text.split("\n")[: finding["line"] - 1])
+        # lines end at LF, CR, CRLF and the Unicode line and paragraph separators (case 11)
+        breaks = [m.end() for m in re.finditer("\r\n|[\r\n\u2028\u2029]", text)]
+        line_start = ([0, *breaks])[finding["line"] - 1]
         assert finding["start"] - line_start + 1 == finding["column"]
 
 
