@@ -41,6 +41,16 @@ _NOT_CAUSE_SECTIONS = frozenset({"plan", "goals", "consent"})
 # a side word in a header title (any case), or in capitals in the note's title line
 _TITLE_SIDE = re.compile(r"\b(right|left|bilateral|bilat)\b", re.IGNORECASE)
 _TITLE_SIDE_CAPS = re.compile(r"\b(RIGHT|LEFT|BILATERAL)\b")
+# a line in capitals standing alone as a title, perhaps closed by a pipe
+_CAPS_LINE = re.compile(r"(?m)^[ \t]*([A-Z][A-Z /&-]{2,58}[A-Z])[ \t]*\|?[ \t]*$")
+
+
+def _title_scope_end(text: str, end: int) -> int:
+    """Where a header's reach ends: the end of its line when it has content there
+    ("RIGHT LOWER EXTREMITY: WNL"), else the end of the text (the next header comes first)."""
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return line_end if text[end:line_end].strip(" \t|:") else len(text)
 
 
 def _side_word(match: re.Match[str] | None) -> str | None:
@@ -113,6 +123,7 @@ class _Mentions:
         self.muscles = self._with_abbreviations(self.by_label.get("MUSCLE", []))
         self._sentences: dict[str | None, dict[int, list[Span]]] = {}
         self._title_starts: list[int] = []
+        self._title_ends: list[int] = []
         self._title_sides: list[str | None] | None = None
         self._note_side: str | None = None
 
@@ -121,14 +132,22 @@ class _Mentions:
         word of the section header above (``LEFT KNEE:``, ``Exam - Right shoulder:``), else
         of the note's title line (``Hand Therapy Evaluation - RIGHT UPPER EXTREMITY``)."""
         if self._title_sides is None:
-            found = headers(self.text)
-            self._title_starts = [start for start, *_ in found]
-            self._title_sides = [_side_word(_TITLE_SIDE.search(title)) for _, _, title, _ in found]
-            first_line = self.text.lstrip()[:120].split("\n", 1)[0].rstrip()
+            text = self.text
+            # headers with a colon, and capital lines without one ("LEFT LOWER EXTREMITY")
+            found = [(start, end, title) for start, end, title, _ in headers(text)]
+            found += [(m.start(1), m.end(), m.group(1)) for m in _CAPS_LINE.finditer(text)]
+            found.sort()
+            self._title_starts = [start for start, _, _ in found]
+            self._title_sides = [_side_word(_TITLE_SIDE.search(title)) for _, _, title in found]
+            # a header with content on its own line ("RIGHT LOWER EXTREMITY: WNL") holds that line
+            self._title_ends = [_title_scope_end(text, end) for _, end, _ in found]
+            first_line = text.lstrip()[:120].split("\n", 1)[0].rstrip()
             if not first_line.endswith(":"):  # a title, not the first section's header
                 self._note_side = _side_word(_TITLE_SIDE_CAPS.search(first_line))
         at = bisect_right(self._title_starts, offset) - 1
-        return (self._title_sides[at] if at >= 0 else None) or self._note_side
+        if at >= 0 and offset < self._title_ends[at]:
+            return self._title_sides[at] or self._note_side
+        return self._note_side
 
     def of(self, label: str) -> list[Span]:
         return self.by_label.get(label, [])
@@ -364,7 +383,9 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     _joint_named_for_muscle(contractures, mentions)
     pending = [item for item in contractures if not item["muscles"]
                and item["status"] == "affirmed" and item["kind"] in {"muscle", "unknown"}]
-    if not pending:
+    sideless = [item for item in contractures if item["muscles"] and not item["laterality"]
+                and item["status"] == "affirmed" and item["kind"] == "muscle"]
+    if not pending and not sideless:
         return
     evidenced = {mentions.sent_of[s.start] for label in ("MYOGENIC", "CONTRACTURE")
                  for s in mentions.of(label)}
@@ -372,6 +393,18 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     by_start = {m.start_char: m for m in mentions.muscles}
     candidates = [m for m in muscles if not m.get("classified_elsewhere")
                   and mentions.sent_of[by_start[m["start"]].start] in evidenced]
+    # a contracture whose muscles have no side here takes the one side the note gives those
+    # muscles where it documents them elsewhere ("Assessment: rectus femoris contracture";
+    # the exam, under LEFT LOWER EXTREMITY: "shortened rectus femoris")
+    by_name: dict[str, set[str]] = {}
+    for muscle in candidates:
+        if muscle["laterality"]:
+            by_name.setdefault(muscle["muscle"], set()).add(muscle["laterality"])
+    named = {m["start"]: m["muscle"] for m in muscles}
+    for item in sideless:
+        sides = set().union(*(by_name.get(named.get(start), set()) for start in item["muscles"]))
+        if len(sides) == 1:
+            item["laterality"] = sides.pop()
     for item in pending:
         found = candidates
         if item["site"]:

@@ -39,6 +39,9 @@ def test_extract_laterality(evidence_of, text, expected):
      [("Pectoralis minor", "right"), ("biceps", "left")]),
     ("Right hamstring contracture.\nGastrocnemius tight.",  # a sentence, not a title
      [("hamstring", "right"), ("Gastrocnemius", None)]),
+    ("PT NOTE\nLEFT LOWER EXTREMITY\n| Palpation | shortened rectus femoris |\n"
+     "RIGHT LOWER EXTREMITY: WNL, rectus femoris normal.\nPlan: stretch the quadriceps.",
+     [("rectus femoris", "left"), ("rectus femoris", "right"), ("quadriceps", None)]),
 ])
 def test_extract_laterality_from_titles(evidence_of, text, expected):
     assert sides(evidence_of, text) == expected
@@ -200,6 +203,14 @@ def test_extract_a_shortened_muscle_at_another_site_is_a_second_site(lint_text):
     result = lint_text(note)
     assert result["suggested_codes"] == ["M62.49"]
     assert "NL202" in {f["rule"] for f in result["findings"]}
+
+
+def test_extract_a_contracture_takes_the_side_its_muscle_has_elsewhere(evidence_of):
+    evidence = evidence_of("HAND SURGERY FOLLOW-UP\nLEFT UPPER EXTREMITY EXAM |\n"
+                           "  MMT | FPL 4-/5, musculotendinous junction shortened\n"
+                           "Assessment | Myogenic contracture of the flexor pollicis longus.")
+    (contracture,) = evidence["contractures"]
+    assert (contracture["site"], contracture["laterality"]) == ("forearm", "left")
 
 
 @pytest.mark.parametrize(("text", "state", "findings"), [
