@@ -38,6 +38,10 @@ _STATUS_ORDER = (("is_family", "family"), ("is_negated", "negated"),
 _SECTION_STATUS = {"family_history": "family", "consent": "hypothetical", "goals": "hypothetical"}
 # ... and a cause named in the plan or the goals is a treatment or a target, not an event
 _NOT_CAUSE_SECTIONS = frozenset({"plan", "goals", "consent"})
+# a clause that says its condition resolved, with a pronoun for the condition
+_PRONOUN_RESOLVED = re.compile(r"[\s;.,]*(?:it|this|these|they|both)\s+(?:has\s+|have\s+|had\s+)?"
+                               r"(?:since\s+|completely\s+|fully\s+|later\s+|eventually\s+)?"
+                               r"resolved\b", re.IGNORECASE)
 # a side word in a header title (any case), or in capitals in the note's title line
 _TITLE_SIDE = re.compile(r"\b(right|left|bilateral|bilat)\b", re.IGNORECASE)
 _TITLE_SIDE_CAPS = re.compile(r"\b(RIGHT|LEFT|BILATERAL)\b")
@@ -320,6 +324,8 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     regions = _near(mentions.in_sentence("REGION", span), span, 8, 10)
     item = _base(span, mentions.text)
     item["status"] = status(span)
+    if item["status"] == "affirmed" and _resolved_after(span, mentions):
+        item["status"] = "historical"
     myogenic = any(status(c) == "affirmed" for c in mentions.in_sentence_or_next("MYOGENIC", span))
     linked = adjacent or ([] if joints and not myogenic else mentions.muscles_near(span))
     own = [muscle_items[m.start_char] for m in linked
@@ -373,6 +379,17 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
         if item["laterality"] is None and kind == "joint":
             item["laterality"] = _side_before(joints[0], mentions) or _side_before(span, mentions, 6)
     return item
+
+
+def _resolved_after(span: Span, mentions: _Mentions) -> bool:
+    """Whether the clause after the mention's own says it resolved, with a pronoun for its
+    subject ("a contracture of the left hamstrings that limited knee extension for a year;
+    it resolved completely", "... Strayer recession; these have resolved")."""
+    sentence = mentions.sentence(span)
+    text = mentions.text
+    semicolon = text.find(";", span.end_char, sentence.end_char)
+    boundary = semicolon + 1 if semicolon >= 0 else sentence.end_char
+    return _PRONOUN_RESOLVED.match(text, boundary, boundary + 80) is not None
 
 
 def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentions) -> None:

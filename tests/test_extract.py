@@ -73,6 +73,12 @@ def test_extract_laterality_from_titles(evidence_of, text, expected):
     ("Contracture of muscle, left thigh (hamstrings) in adolescence, resolved after casting.",
      "historical"),
     ("Hamstring contracture in a child with spastic diplegia.", "affirmed"),
+    # a next clause that says 'it resolved' with a pronoun for its subject
+    ("He developed a contracture of the left hamstrings that limited knee extension for a "
+     "year; it resolved completely with physical therapy.", "historical"),
+    ("Right hamstring contracture persists; the spasm resolved.", "affirmed"),
+    # a question mark written before the finding
+    ("- ? early R biceps contracture vs dynamic tone only.", "uncertain"),
     # ... and with a subject of its own, only of that subject
     ("Left gastrocnemius contracture persists after a calf strain treated with stretching "
      "and casting; the calf spasm has resolved.", "affirmed"),
