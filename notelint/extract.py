@@ -303,6 +303,12 @@ def _side_before(span: Span, mentions: _Mentions, reach: int = 3) -> str | None:
     return _meta(sides[-1])["side"] if sides else None
 
 
+def _side_after(span: Span, mentions: _Mentions, reach: int = 2) -> str | None:
+    """The side word standing at most ``reach`` tokens after ``span`` ("lower leg, bilateral")."""
+    sides = [s for s in mentions.in_sentence("SIDE", span) if span.end <= s.start <= span.end + reach]
+    return _meta(sides[0])["side"] if sides else None
+
+
 def _combined_side(sides: list[str | None]) -> str | None:
     known = {s for s in sides if s}
     if "bilateral" in known or {"right", "left"} <= known:
@@ -363,7 +369,8 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
         region = regions[0]
         code_words = meta.get("code_text") and region.start >= span.end
         item.update(site=_meta(region)["site"], site_from="code_text" if code_words else "region",
-                    laterality=_side_before(region, mentions) or _side_before(span, mentions, 6))
+                    laterality=_side_before(region, mentions) or _side_before(span, mentions, 6)
+                    or _side_after(region, mentions))
     if meta.get("code_text"):
         # the code's words may name each side: "right thigh (M62.451) and left thigh (M62.452)"
         named = [r for r in regions if r.start >= span.end and _meta(r)["site"] == item["site"]]

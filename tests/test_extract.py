@@ -233,3 +233,14 @@ def test_extract_study_findings_before_the_study_and_results_still_to_come(
     (study,) = evidence_of(text)["studies"]
     assert study["state"] == state
     assert (study["findings"] or {}).get("text") == findings
+
+
+def test_extract_calves_are_a_region_and_calf_muscles_a_muscle_group(lint_text):
+    region = lint_text("Impression: Contracture of muscle, lower leg, bilateral (calves); palpable "
+                       "shortening, ankle DF -15 degrees.", ["M62.461", "M62.462"])
+    assert not region["evidence"]["muscles"]
+    (contracture,) = region["evidence"]["contractures"]
+    assert (contracture["site"], contracture["laterality"]) == ("lower_leg", "bilateral")
+    assert "NL101" in {f["rule"] for f in region["findings"]}  # a region documents no muscle
+    group = lint_text("Contracture of the right calf muscles; ankle DF -15 degrees.")
+    assert [m["text"] for m in group["evidence"]["muscles"]] == ["calf muscles"]
