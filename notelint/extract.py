@@ -471,8 +471,8 @@ def _joint_named_for_muscle(contractures: list[Item], mentions: _Mentions) -> No
         if item["kind"] != "joint" or item["status"] != "affirmed" or arthrogenic:
             continue
         sites = set(item.get("joint_sites", ()))
-        match = [c for c in named if c["site"] in sites and (
-            not item["laterality"] or not c["laterality"] or c["laterality"] == item["laterality"])]
+        match = [c for c in named if c["site"] in sites
+                 and sides_agree(item["laterality"], c["laterality"])]
         if match:
             item.update(kind="muscle", muscles=match[0]["muscles"], site=match[0]["site"],
                         laterality=item["laterality"] or match[0]["laterality"], site_from="muscle")
