@@ -77,6 +77,8 @@ def test_extract_laterality_from_titles(evidence_of, text, expected):
     ("He developed a contracture of the left hamstrings that limited knee extension for a "
      "year; it resolved completely with physical therapy.", "historical"),
     ("Right hamstring contracture persists; the spasm resolved.", "affirmed"),
+    # a problem line answered 'ruled out'
+    ("2. Contracture: ruled out.", "negated"),
     # a question mark written before the finding
     ("- ? early R biceps contracture vs dynamic tone only.", "uncertain"),
     # ... and with a subject of its own, only of that subject
