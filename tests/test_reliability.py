@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -1216,3 +1217,90 @@ def test_reliability_serve_sets_connection_limits(monkeypatch):
     assert seen["limit_concurrency"] == 1000 and seen["timeout_keep_alive"] == 4
     assert seen["h11_max_incomplete_event_size"] == 64 * 1024
     assert json.loads(os.environ["NOTELINT_SERVE_SETTINGS"])["max_concurrent"] == 3
+
+
+# --- issue 21, case 1: a per-note time budget; a note over it is one error result ---------------
+
+def _stuck_on(nlp, monkeypatch, marker):
+    """The pipeline spins (pure Python, as a pathological pattern would) on notes holding
+    ``marker``; after 120 s it gives up with an error, so a broken budget fails the test
+    rather than hanging it."""
+    extractor = nlp.get_pipe("notelint_measures").extractor
+    real = extractor.rom
+
+    def spinning(text, *args):
+        if marker in text:
+            end = time.monotonic() + 120
+            while time.monotonic() < end:
+                pass
+            raise AssertionError("the time budget did not stop the note")
+        return real(text, *args)
+
+    monkeypatch.setattr(extractor, "rom", spinning)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("command", ["check", "extract"])
+def test_reliability_note_over_the_time_budget_is_one_timeout_result(nlp, tmp_path, monkeypatch,
+                                                                      jobs, command):
+    _stuck_on(nlp, monkeypatch, "Quuxworth")
+    lines = _good_lines(40)
+    lines[5] = json.dumps({"id": "slow", "text": f"{SECRET}. {NOTE}"})
+    lines[37] = json.dumps({"id": "slow2", "text": f"{SECRET}. {NOTE}"})
+    path = tmp_path / "notes.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(command, str(path), "--format", "jsonl", "--timeout", "0.5", "-j", jobs)
+    assert result.exit_code == 2
+    rows = _rows(result)
+    assert [r["source"] for r in rows] == [json.loads(line)["id"] for line in lines]
+    kinds = [(r["error"] or {}).get("kind") for r in rows]
+    assert kinds == [("timeout" if i in (5, 37) else None) for i in range(40)]
+    assert rows[5]["error"]["message"] == ("slow: took over the time budget of 0.5 s (--timeout); "
+                                           "note not linted")
+    assert "Quuxworth" not in result.output and "\n" not in rows[5]["error"]["message"]
+    if command == "check":
+        assert all(r["findings"] for i, r in enumerate(rows) if i not in (5, 37))
+
+
+def test_reliability_time_budget_in_the_api_on_any_thread(nlp, monkeypatch):
+    """The budget holds on a thread other than the main one (the service's, a caller's)."""
+    import threading
+
+    import notelint
+
+    _stuck_on(nlp, monkeypatch, "Quuxworth")
+    items = [NOTE, f"{SECRET}. {NOTE}", NOTE]
+    results = {}
+    worker = threading.Thread(target=lambda: results.update(
+        kinds=[(r.error or {}).get("kind") for r in notelint.lint_many(items, timeout=0.3)]))
+    worker.start()
+    worker.join(200)
+    assert results["kinds"] == [None, "timeout", None]
+    # the budget left nothing behind: the thread's next note is linted in full
+    assert notelint.lint(NOTE, timeout=0.3).findings
+    from notelint.errors import UsageError
+
+    with pytest.raises(UsageError, match="timeout"):
+        list(notelint.lint_many([NOTE], timeout=-1))
+
+
+def test_reliability_budget_raises_once_and_never_after_the_work():
+    from notelint.budget import OverBudget, within
+
+    def swallowing():
+        end = time.monotonic() + 120
+        try:
+            while time.monotonic() < end:
+                pass
+        except OverBudget:
+            return "swallowed"  # a result the budget must not trust
+        raise AssertionError("not stopped")
+
+    with pytest.raises(OverBudget):
+        within(0.2, swallowing)
+    assert within(0.2, lambda: 41) + 1 == 42
+    assert within(None, lambda: "no limit") == "no limit"
+    for _ in range(2000):  # a deadline racing the end of the work never escapes it
+        with contextlib.suppress(OverBudget):
+            within(1e-5, lambda: sum(range(200)))
+    time.sleep(0.05)  # nothing pending lands here
