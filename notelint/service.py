@@ -495,7 +495,11 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
                         ) -> JSONResponse:
         """Lint the text/plain note of a FHIR R4 DocumentReference, or of each one in a Bundle."""
         from notelint import fhir
+        from notelint.inputs import codes_problem
 
+        problem = codes_problem(codes)
+        if problem:
+            return _error(422, "invalid-request", f"query: {problem}")
         try:
             resource = load_json(await request.body())
         except JsonError as exc:

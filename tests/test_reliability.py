@@ -1022,6 +1022,22 @@ def test_reliability_service_bad_codes_are_422(service, codes):
                                                                              ("c", None)]
 
 
+def test_reliability_m624_code_the_tabular_lacks_is_a_bad_record(tmp_path, service):
+    """Found by tests/test_fuzz.py: 'M62.45X1' has the shape of a code, and the rules, which
+    read an M62.4- code's site from the tabular, failed on it (an internal error)."""
+    path = tmp_path / "codes.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": NOTE, "codes": ["M62.45X1"]}) + "\n"
+                    + json.dumps({"id": "b", "text": NOTE, "codes": ["M62.451", "Z99.89"]}) + "\n",
+                    encoding="utf-8")
+    rows = _rows(run("check", str(path), "--format", "jsonl"))
+    assert rows[0]["error"]["kind"] == "bad-record"
+    assert rows[0]["error"]["message"].endswith(":1: 'codes' item 1 is not an M62.4- code of ICD-10-CM")
+    assert rows[1]["error"] is None and rows[1]["findings"]
+    response = _post(service, "/v1/fhir/DocumentReference", json.dumps(_document("d")),
+                     params={"codes": "M62.45X1"})
+    assert response.status_code == 422 and "M62.4- code" in response.json()["error"]["message"]
+
+
 def test_reliability_api_bad_codes():
     import notelint
     from notelint.errors import UsageError
