@@ -20,6 +20,8 @@ from typing import Any
 
 from notelint.config import Config, from_mapping
 
+DEFAULT_TIMEOUT = 60.0  # seconds a note may take (notelint.linter.DEFAULT_TIMEOUT)
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -95,24 +97,28 @@ def _claimed(codes: Iterable[str]) -> list[str]:
 
 
 def lint(text: str, codes: Iterable[str] | None = None,
-         config: Config | Mapping[str, Any] | None = None, source: str = "<text>") -> Result:
+         config: Config | Mapping[str, Any] | None = None, source: str = "<text>",
+         timeout: float | None = DEFAULT_TIMEOUT) -> Result:
     """Lint one note. ``codes`` are claimed codes; ``config`` a :class:`Config` or a
-    mapping with the keys of ``[tool.notelint]``."""
+    mapping with the keys of ``[tool.notelint]``; ``timeout`` as for :func:`lint_many`."""
     (result,) = lint_many([{"id": source, "text": text, "codes": list(codes or [])}],
-                          config=config)
+                          config=config, timeout=timeout)
     return result
 
 
 def lint_many(items: Iterable[str | Mapping[str, Any]], jobs: int = 1,
               config: Config | Mapping[str, Any] | None = None,
-              codes: Iterable[str] = ()) -> Iterator[Result]:
+              codes: Iterable[str] = (),
+              timeout: float | None = DEFAULT_TIMEOUT) -> Iterator[Result]:
     """Lint a batch lazily, results in input order.
 
     Each item is a note's text or a mapping ``{"id", "text", "codes"}`` as in the
     JSONL input; a bad item gives a result whose ``error`` is set. ``codes`` are
-    claimed for every note.
+    claimed for every note. A note that takes over ``timeout`` seconds (default 60;
+    None or 0: no limit) is a result whose error kind is ``timeout``, in any thread.
     """
     from notelint import codes as code_facts
+    from notelint.errors import UsageError
     from notelint.inputs import from_record
     from notelint.parallel import lint_many as run
 
@@ -126,5 +132,8 @@ def lint_many(items: Iterable[str | Mapping[str, Any]], jobs: int = 1,
             yield from_record(record, f"item {number}", seen)
 
     claimed = [code_facts.normalize(c) for c in _claimed(codes)]
-    for result in run(notes(), _config(config), claimed, jobs):
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+                                or timeout < 0):
+        raise UsageError(f"timeout must be a number of seconds, not {timeout!r}")
+    for result in run(notes(), _config(config), claimed, jobs, timeout or None):
         yield Result.from_dict(result)

@@ -1,9 +1,18 @@
-"""Benchmark of ``notelint serve``: requests/s and latency at 1 and 8 concurrent clients.
+"""Benchmark of ``notelint serve``: requests/s and latency at 1 and 8 concurrent clients,
+or (``--memory``) its memory under two concurrent large batches.
 
 Usage::
 
     python -m notelint.bench_service [--corpus ../shared/corpus/mtsamples-dev.jsonl]
                                      [--requests 400] [--workers 1 2]
+    python -m notelint.bench_service --memory [--batch-mb 24]
+
+``--memory`` (issue 21, case 9) starts the server with its defaults, builds a
+``/v1/lint/batch`` body of ``--batch-mb`` MB (the notes as JSON Lines, repeated), posts
+it twice at once, samples the RSS of the server's processes (``VmRSS`` of
+``/proc/PID/status``: the HTTP process and each lint process) every second and asks
+``/healthz`` every 0.2 s until both answers are read, then prints the idle and peak
+RSS, the seconds taken and the slowest ``/healthz`` answer.
 
 For each ``--workers`` value it starts the real server on a free loopback port,
 waits for ``/healthz``, warms it up, then posts every note to ``/v1/lint`` from 1
@@ -22,6 +31,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -90,15 +100,131 @@ def in_process(notes: list[dict]) -> float:
     return len(notes) / (time.perf_counter() - start)
 
 
+def _rss_mb(pid: int) -> float:
+    """VmRSS of one process, in MB (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return []
+
+
+def tree_rss(pid: int) -> tuple[float, float]:
+    """RSS in MB of the server's own process and of it with all its descendants (lint
+    processes share the pipeline's pages copy-on-write: the sum counts them once each)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        total += _rss_mb(current)
+        pending.extend(_children(current))
+    return _rss_mb(pid), total
+
+
+def batch_body(notes: list[dict], megabytes: float) -> tuple[bytes, int]:
+    """A /v1/lint/batch body of at least ``megabytes`` MB: the notes as JSON Lines, repeated."""
+    lines, size, target = [], 0, int(megabytes * 1_000_000)
+    while size < target:
+        note = notes[len(lines) % len(notes)]
+        line = json.dumps({"id": f"n{len(lines)}", "text": note["text"]}) + "\n"
+        lines.append(line)
+        size += len(line.encode())
+    return "".join(lines).encode(), len(lines)
+
+
+def _post_batch(port: int, body: bytes) -> int:
+    """Post a batch and read the streamed answer; the number of result lines."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+    connection.request("POST", "/v1/lint/batch", body, {"Content-Type": "application/x-ndjson"})
+    response = connection.getresponse()
+    if response.status != 200:
+        raise SystemExit(f"status {response.status}")
+    count = sum(1 for _ in response)
+    connection.close()
+    return count
+
+
+def memory(notes: list[dict], origin: str, megabytes: float) -> int:
+    """Idle and peak RSS of a default server under two concurrent batches of ``megabytes``."""
+    body, count = batch_body(notes, megabytes)
+    print(f"notes: {origin}; two concurrent /v1/lint/batch bodies of {len(body) / 1e6:.1f} MB "
+          f"({count:,} notes each), server with its defaults")
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "notelint", "serve", "--port", str(port),
+                               "--no-access-log"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port, server)
+        time.sleep(2)
+        idle_own, idle_total = tree_rss(server.pid)
+        peak = {"own": idle_own, "total": idle_total}
+        health: list[float] = []
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(1.0):
+                own, total = tree_rss(server.pid)
+                peak["own"], peak["total"] = max(peak["own"], own), max(peak["total"], total)
+
+        def probe() -> None:
+            while not done.wait(0.2):
+                start = time.perf_counter()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                connection.request("GET", "/healthz")
+                connection.getresponse().read()
+                connection.close()
+                health.append(time.perf_counter() - start)
+
+        watchers = [threading.Thread(target=sample), threading.Thread(target=probe)]
+        for watcher in watchers:
+            watcher.start()
+        start = time.perf_counter()
+        try:
+            with ThreadPoolExecutor(2) as pool:
+                counts = list(pool.map(lambda _: _post_batch(port, body), range(2)))
+        finally:
+            done.set()
+            for watcher in watchers:
+                watcher.join()
+        seconds = time.perf_counter() - start
+        if counts != [count, count]:
+            raise SystemExit(f"expected {count} result lines per batch, got {counts}")
+        print(f"idle RSS: {idle_own:.0f} MB (HTTP process), {idle_total:.0f} MB (with lint processes)")
+        print(f"peak RSS: {peak['own']:.0f} MB (HTTP process), {peak['total']:.0f} MB "
+              "(with lint processes)")
+        print(f"seconds: {seconds:.1f} for both batches ({2 * count:,} notes)")
+        print(f"/healthz: slowest of {len(health)} answers {max(health) * 1000:.1f} ms, "
+              f"median {statistics.median(health) * 1000:.1f} ms")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m notelint.bench_service", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--memory", action="store_true",
+                        help="RSS and /healthz under two concurrent large batches")
+    parser.add_argument("--batch-mb", type=float, default=24.0, help="size of each --memory batch")
     args = parser.parse_args(argv)
 
     notes, origin = load_notes(args.corpus)
+    if args.memory:
+        return memory(notes, origin, args.batch_mb)
     chosen = [notes[i % len(notes)] for i in range(args.requests)]
     bodies = [json.dumps({"id": f"n{i}", "text": n["text"]}).encode() for i, n in enumerate(chosen)]
     chars = statistics.mean(len(n["text"]) for n in chosen)

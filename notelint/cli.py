@@ -68,8 +68,8 @@ def _validated_codes(values: tuple[str, ...]) -> list[str]:
 
 
 def _results(paths: tuple[str, ...], conf: Any, claimed: list[str], encoding: str | None,
-             max_chars: int, jobs: int = 1,
-             texts: deque[str] | None = None) -> Iterator[dict[str, Any]]:
+             max_chars: int, jobs: int = 1, texts: deque[str] | None = None,
+             timeout: float | None = None) -> Iterator[dict[str, Any]]:
     """Results of the inputs; ``texts``, when given, receives each note's text as the note
     is read (see :func:`_remember`)."""
     with _start_up():
@@ -82,7 +82,7 @@ def _results(paths: tuple[str, ...], conf: Any, claimed: list[str], encoding: st
     notes = inputs.read(paths, encoding, max_chars)
     if texts is not None:
         notes = _remember(notes, texts)
-    yield from lint_many(notes, conf, claimed, jobs)
+    yield from lint_many(notes, conf, claimed, jobs, timeout or None)
 
 
 @contextlib.contextmanager
@@ -142,6 +142,10 @@ _common = [
                  help="Largest note, in characters, that is linted."),
     click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
                  help="Processes for a batch; results stay in input order."),
+    click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True,
+                 metavar="SECONDS",
+                 help="Time budget of one note; a note over it is a 'timeout' error result "
+                      "(0: none)."),
 ]
 
 
@@ -289,7 +293,10 @@ def _exit(code: Any) -> None:
     or under a profiler, debugger or coverage tracer, which write their results
     after ``main`` returns) Python exits as usual.
     """
-    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
+    from notelint.budget import watchdog_thread
+
+    others = threading.active_count() - bool((w := watchdog_thread()) and w.is_alive())
+    if others > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     status = code if isinstance(code, int) else 0 if code is None else EXIT_ERROR
     if not isinstance(code, int) and code is not None:
@@ -323,7 +330,8 @@ def _exit(code: Any) -> None:
               help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
 @click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
               help="Same site on both sides: right and left codes, or M62.49.")
-def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int, fmt: str,
+def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
+          timeout: float, fmt: str,
           claimed: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
           severity: str | None, exit_zero: bool, statistics: bool, quiet: bool,
           config_file: str | None,
@@ -349,7 +357,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
 
     texts: deque[str] = deque()  # filled as notes are read, for the HTML report only
     results = tally(_results(paths, conf, codes, encoding, max_chars, jobs,
-                             texts if fmt == "html" else None))
+                             texts if fmt == "html" else None, timeout))
     if not quiet and sys.stderr.isatty():
         from notelint.progress import progress
 
@@ -385,12 +393,12 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="Output format.")
 def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
-            fmt: str) -> None:
+            timeout: float, fmt: str) -> None:
     """Print the evidence notelint extracts from notes (no rules)."""
     from notelint import output
     from notelint.config import Config
 
-    results = _results(paths, Config(), [], encoding, max_chars, jobs)
+    results = _results(paths, Config(), [], encoding, max_chars, jobs, timeout=timeout)
     out = sys.stdout
     errors = 0
 

@@ -194,6 +194,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration (not UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses per level of nesting
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
+    except ValueError:  # an integer of over 4,300 digits (the interpreter's limit)
+        raise ConfigError(f"{path}: not valid TOML (a number too long to read)") from None
 
 
 def load_file(path: Path) -> Config:

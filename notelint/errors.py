@@ -73,3 +73,4 @@ NO_NOTES = "no-notes"
 NO_TEXT = "no-text"
 INVALID_FHIR = "invalid-fhir"
 INTERNAL = "internal"
+TIMEOUT = "timeout"  # the note took over its time budget (--timeout)

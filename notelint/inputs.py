@@ -259,10 +259,11 @@ def jsonl(stream: IO[bytes], source: str, encoding: str | None,
                           f"{where}: line is over {longest:,} characters, more than the record of a "
                           f"note of {max_chars:,} characters can take; raise it with --max-chars")
             continue
-        if not line:
+        if number == 1:
+            line = line.removeprefix("\ufeff")
+        if not line:  # the end (a file holding only a byte-order mark has no line)
             return
-        yield _line_note(line.removeprefix("\ufeff") if number == 1 else line, where, seen,
-                         encoding, max_chars)
+        yield _line_note(line, where, seen, encoding, max_chars)
 
 
 def _line_note(line: str, where: str, seen: set[str], encoding: str | None, max_chars: int) -> Note:
@@ -288,7 +289,7 @@ def _line_note(line: str, where: str, seen: set[str], encoding: str | None, max_
 def codes_problem(codes: Any) -> str | None:
     """Why ``codes`` are not claimed codes (a list of strings shaped like ICD-10-CM codes,
     :data:`notelint.codes.SHAPE`), or None. The message never quotes a value."""
-    from notelint.codes import is_shaped
+    from notelint.codes import is_m624, is_shaped, normalize, table
 
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         return "'codes' is not a list of strings"
@@ -296,6 +297,12 @@ def codes_problem(codes: Any) -> str | None:
     if bad is not None:
         return (f"'codes' item {bad + 1} is not an ICD-10-CM code (a letter, a digit, a letter or "
                 "digit, then up to 4 more after an optional dot)")
+    # the rules read an M62.4- code's site and side from the tabular: one it lacks
+    # ("M62.45X1") is not a code (other codes are checked for their shape only)
+    unknown = next((i for i, code in enumerate(codes)
+                    if is_m624(code) and normalize(code) not in table()), None)
+    if unknown is not None:
+        return f"'codes' item {unknown + 1} is not an M62.4- code of ICD-10-CM"
     return None
 
 

@@ -15,8 +15,9 @@ from typing import Any
 from spacy.language import Language
 
 from notelint import codes
+from notelint.budget import OverBudget, within
 from notelint.config import Config
-from notelint.errors import INTERNAL, InputError
+from notelint.errors import INTERNAL, TIMEOUT, InputError
 from notelint.extract import EVIDENCE_FIELDS, extract
 from notelint.inputs import Note
 from notelint.normalize import LINE_BREAK, same_length
@@ -32,6 +33,8 @@ Result = dict[str, Any]
 _NOTE_CODE = re.compile(r"([A-TV-Z](?<![A-Za-z0-9.].)[0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")
 # a three-character code without a dot counts only in parentheses: "(G35)"
 _NOTE_CATEGORY = re.compile(r"\(([A-TV-Z][0-9][0-9])\)")
+# seconds a note may take (--timeout): generous, a 1 MB note takes about 7 s on one core
+DEFAULT_TIMEOUT = 60.0
 
 
 def codes_in_text(text: str) -> dict[str, tuple[int, int]]:
@@ -73,13 +76,19 @@ def error_result(source: str, error: InputError) -> Result:
 
 
 class Linter:
-    """Lints notes with one pipeline and one configuration."""
+    """Lints notes with one pipeline and one configuration.
+
+    ``timeout`` is the time budget of a note, in seconds (None or 0: none); a note that
+    runs over it is a ``timeout`` error result (see :meth:`lint`).
+    """
 
     def __init__(self, nlp: Language, config: Config | None = None,
-                 codes_for_all: Iterable[str] = ()) -> None:
+                 codes_for_all: Iterable[str] = (),
+                 timeout: float | None = DEFAULT_TIMEOUT) -> None:
         self.nlp = nlp
         self.config = config or Config()
         self.codes_for_all = [codes.normalize(c) for c in codes_for_all]
+        self.timeout = timeout
 
     def _hits(self, facts: NoteFacts) -> dict[str, list[Hit]]:
         """Every rule's hits, less those that a routing or more specific finding silences
@@ -136,16 +145,22 @@ class Linter:
         A note that makes the pipeline fail gives an ``internal`` error result
         (the message names the exception class, never the note's text) and the
         rest of the batch is still linted.
+
+        The time budget (``timeout``, :mod:`notelint.budget`): the pipeline pass over a
+        batch has the budget of one note; past it, or when the pass fails, each note of
+        the batch is taken alone, its pipeline pass and rules within the budget. After a
+        batch's pass, each note's rules have the budget. A note over the budget is a
+        ``timeout`` error result and the batch goes on.
         """
         pending: list[Note] = []
 
         def flush() -> Iterator[Result]:
             readable = [n for n in pending if n.error is None]
             try:
-                docs = list(self.nlp.pipe((same_length(n.text) for n in readable),
-                                          batch_size=batch_size))
-            except Exception:
-                docs = [self._safe_doc(n) for n in readable]
+                docs = within(self.timeout, lambda: list(self.nlp.pipe(
+                    (same_length(n.text) for n in readable), batch_size=batch_size)))
+            except (Exception, OverBudget):
+                docs = [self._alone(n) for n in readable]
             processed = iter(docs)
             for note in pending:
                 if note.error is not None:
@@ -168,17 +183,34 @@ class Linter:
                 yield from flush()
         yield from flush()
 
-    def _safe_doc(self, note: Note) -> Any:
+    def _alone(self, note: Note) -> Result:
+        """The result of one note taken alone, its pipeline pass and rules within the budget."""
+
+        def work() -> Result:
+            doc = self.nlp(same_length(note.text))
+            result = self.result(note, doc)
+            doc.user_data.clear()
+            return result
+
         try:
-            return self.nlp(same_length(note.text))
-        except Exception as exc:
+            return within(self.timeout, work)
+        except OverBudget:
+            return self._over_budget(note)
+        except Exception as exc:  # one bad note must not stop a batch
             return _internal_error(note, exc)
 
     def _safe_result(self, note: Note, doc: Any) -> Result:
         try:
-            return self.result(note, doc)
+            return within(self.timeout, lambda: self.result(note, doc))
+        except OverBudget:
+            return self._over_budget(note)
         except Exception as exc:  # one bad note must not stop a batch
             return _internal_error(note, exc)
+
+    def _over_budget(self, note: Note) -> Result:
+        message = (f"{note.source}: took over the time budget of {self.timeout:g} s "
+                   "(--timeout); note not linted")
+        return error_result(note.source, InputError(TIMEOUT, message))
 
 
 def _internal_error(note: Note, exc: Exception) -> Result:

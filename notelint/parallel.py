@@ -15,7 +15,7 @@ from typing import Any
 
 from notelint.config import Config
 from notelint.inputs import Note
-from notelint.linter import Linter, Result
+from notelint.linter import DEFAULT_TIMEOUT, Linter, Result
 
 CHUNK = 8
 WINDOW = 16
@@ -23,14 +23,14 @@ WINDOW = 16
 _worker: Linter | None = None
 
 
-def _init_worker(config: Config, codes: list[str]) -> None:
+def _init_worker(config: Config, codes: list[str], timeout: float | None) -> None:
     global _worker
     from notelint.pipeline import default_pipeline
 
     # the parent handles interrupts and ends the pool; a worker must not print a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker = Linter(default_pipeline(), config, codes)
+    _worker = Linter(default_pipeline(), config, codes, timeout)
 
 
 def _lint_chunk(notes: list[Note]) -> list[Result]:
@@ -45,16 +45,18 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def lint_many(notes: Iterable[Note], config: Config, codes: list[str],
-              jobs: int = 1) -> Iterator[Result]:
-    """Results of ``notes`` in input order, on ``jobs`` processes."""
+              jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT) -> Iterator[Result]:
+    """Results of ``notes`` in input order, on ``jobs`` processes; a note over ``timeout``
+    seconds is a ``timeout`` error result (each worker keeps its own budget, see
+    :mod:`notelint.budget`: a worker is never stuck on a note)."""
     from notelint.pipeline import default_pipeline
 
     nlp = default_pipeline()
     if jobs <= 1:
-        yield from Linter(nlp, config, codes).lint(notes)
+        yield from Linter(nlp, config, codes, timeout).lint(notes)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes)) as pool:
+    with context.Pool(jobs, initializer=_init_worker, initargs=(config, codes, timeout)) as pool:
         for window in _chunks(_chunks(notes, CHUNK), WINDOW * jobs):
             for results in pool.imap(_lint_chunk, window):
                 yield from results

@@ -44,7 +44,8 @@ def is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes; each loads the pipeline once.")
+              help="Lint processes; each loads the pipeline once. One more process serves HTTP "
+                   "and lints nothing, so /healthz never waits for a note.")
 @click.option("--allow-remote", is_flag=True, help="Allow binding to a non-loopback address.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Configuration file (default: pyproject.toml [tool.notelint] or notelint.toml).")
@@ -54,17 +55,25 @@ def is_loopback(host: str) -> bool:
               help="Largest /v1/lint/batch body; larger is 413.")
 @click.option("--max-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Largest note, in characters, that is linted.")
-@click.option("--max-concurrent", type=click.IntRange(min=1), default=2, show_default=True,
-              help="POST requests a worker reads and lints at once; more wait, their bodies unread "
-                   "(memory per worker: at most this many bodies).")
+@click.option("--max-concurrent", type=click.IntRange(min=1), default=None,
+              help="POST requests read and linted at once; more wait, their bodies unread "
+                   "(memory: at most this many bodies) [default: 2, or --workers if more].")
 @click.option("--max-connections", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Open connections per worker; beyond it a new one gets 503.")
+              help="Open connections; beyond it a new one gets 503.")
 @click.option("--keep-alive", type=click.IntRange(min=1), default=5, show_default=True,
               help="Seconds an idle keep-alive connection stays open.")
+@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=5,
+              show_default=True, metavar="SECONDS",
+              help="Seconds a client has to send a request's line and headers; then the "
+                   "connection is closed.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=60, show_default=True,
+              metavar="SECONDS",
+              help="Time budget of one note; a note over it is a 'timeout' error result (0: none).")
 @click.option("--no-access-log", is_flag=True, help="No access-log lines on stderr.")
 def serve(host: str, port: int, workers: int, allow_remote: bool, config_file: str | None,
-          max_bytes: int, max_batch_bytes: int, max_chars: int, max_concurrent: int,
-          max_connections: int, keep_alive: int, no_access_log: bool) -> None:
+          max_bytes: int, max_batch_bytes: int, max_chars: int, max_concurrent: int | None,
+          max_connections: int, keep_alive: int, header_timeout: float, timeout: float,
+          no_access_log: bool) -> None:
     """Serve the linter over HTTP (POST /v1/lint, /v1/lint/batch, /v1/fhir/DocumentReference)."""
     if not is_loopback(host) and not allow_remote:
         raise click.BadParameter(f"{host} is not a loopback address; notes are patient records: "
@@ -85,13 +94,18 @@ def serve(host: str, port: int, workers: int, allow_remote: bool, config_file: s
     except NotelintError as exc:
         click.echo(f"notelint: error: {exc}", err=True)
         sys.exit(2)
-    settings = Settings(config_file, max_bytes, max_batch_bytes, max_chars, max_concurrent)
+    from notelint.protocol import with_header_timeout
+
+    settings = Settings(config_file, max_bytes, max_batch_bytes, max_chars,
+                        max_concurrent or max(2, workers), workers, timeout)
     os.environ[SETTINGS_ENV] = settings.to_env()
     log_config = {**LOG_CONFIG, "loggers": {
         **LOG_CONFIG["loggers"],
         "notelint.access": {"handlers": [] if no_access_log else ["stderr"], "level": "INFO",
                             "propagate": False}}}
+    # one uvicorn process: the lint processes are the service's own pool (LintPool)
     uvicorn.run("notelint.service:app_from_env", factory=True, host=host, port=port,
-                workers=workers, access_log=False, log_config=log_config, server_header=False,
+                workers=1, access_log=False, log_config=log_config, server_header=False,
                 limit_concurrency=max_connections, timeout_keep_alive=keep_alive,
-                h11_max_incomplete_event_size=HEADER_BYTES)
+                h11_max_incomplete_event_size=HEADER_BYTES,
+                http=with_header_timeout(header_timeout))

@@ -8,9 +8,10 @@ Endpoints (JSON in and out; results are the result objects of OUTPUT.md):
   Bundle -> ``{"notelint_version", "results"}``; claimed codes from ``?codes=``;
 - ``GET /v1/rules``, ``GET /healthz``, ``GET /openapi.json``.
 
-Each worker process loads the pipeline once, on a single lint thread started
-with the app: requests queue behind the load, and ``/healthz`` answers 503
-until it is done. Error bodies are ``{"error": {"kind", "message"}}`` and never
+One process runs the event loop (HTTP, JSON, limits) and lints nothing; ``--workers``
+lint processes, forked at start-up, each load the pipeline once and lint the notes
+(:class:`LintPool`): requests queue behind the load, and ``/healthz`` answers 503 until
+every process has loaded it. Error bodies are ``{"error": {"kind", "message"}}`` and never
 quote note text; the access log has method, path, status, latency and note
 length only.
 """
@@ -18,13 +19,19 @@ length only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import io
 import json
 import logging
+import multiprocessing
 import os
+import signal
+import stat
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
@@ -54,9 +61,11 @@ class Settings:
     max_bytes: int = 1_000_000
     max_batch_bytes: int = 64_000_000
     max_chars: int = DEFAULT_MAX_CHARS
-    # POST requests a worker reads and lints at once; the others wait unread (their bodies
-    # stay in the socket), so a worker holds at most this many bodies in memory
+    # POST requests the server reads and lints at once; the others wait unread (their bodies
+    # stay in the socket), so it holds at most this many bodies in memory
     max_concurrent: int = 2
+    workers: int = 1  # lint processes
+    timeout: float = 60.0  # the time budget of one note, seconds (0: none)
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -182,53 +191,133 @@ _BUNDLE = {
             "properties": {"resource": _DOCUMENT}}}}}
 
 
-# --- the lint thread ------------------------------------------------------------------------
+# --- the lint pool ---------------------------------------------------------------------------
 
-class LintThread:
-    """One thread per worker that loads the pipeline, then lints; requests queue on it."""
+# the linter of a lint process (set by _start_process)
+_process_linter: Any = None
+
+
+def _quiet_inherited_sockets() -> None:
+    """In a forked lint process: every inherited socket (the listening one, clients'
+    connections) pointed at /dev/null, so that a connection the server closes is closed
+    (a child holding a copy would keep it open). dup2, not close: a socket object the
+    child inherited may close its number later, which must not close a pipe of the pool."""
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            with contextlib.suppress(OSError):
+                if fd > 2 and fd != null and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.dup2(null, fd)
+    except OSError:  # no /proc: nothing to do but go on
+        pass
+    finally:
+        os.close(null)
+
+
+def _start_process(load: Callable[[], Any], loaded: Any, failed: Any) -> None:
+    """A lint process's start: the server's signals are the parent's business; load the
+    linter once (a failure is counted, never raised: it would break the whole pool)."""
+    global _process_linter
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _quiet_inherited_sockets()
+    try:
+        _process_linter = load()
+    except Exception as exc:
+        logging.getLogger("notelint").error("pipeline failed to load (%s)", exc.__class__.__name__)
+        with failed.get_lock():
+            failed.value += 1
+        return
+    with loaded.get_lock():
+        loaded.value += 1
+
+
+def _loaded() -> bool:
+    return _process_linter is not None
+
+
+def _lint_in_process(notes: list[Note]) -> list[dict[str, Any]]:
+    if _process_linter is None:
+        raise RuntimeError("the pipeline failed to load")
+    return list(_process_linter.lint(notes))
+
+
+class LintPool:
+    """``--workers`` lint processes behind the one event loop: each loads the pipeline
+    once, then lints the chunks sent to it. Nothing is linted on the event loop's process,
+    so a slow note never delays ``/healthz``, and it occupies one process for at most the
+    time budget (``--timeout``) while the others serve other requests.
+
+    Processes are forked (the ``load`` callable needs no pickling; the server has not
+    bound its socket yet). A lint process that dies (killed, out of memory) breaks the
+    pool: it is replaced by a new pool, and the requests that were on it are retried or
+    answered with an error result, never left hanging.
+    """
 
     def __init__(self, settings: Settings, load: Callable[[], Any] | None = None) -> None:
         self.settings = settings
-        self.status = "loading"
-        self._load = load or self._default_load
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="notelint-lint")
-        self._linter: Any = None
-        self._loading = self._executor.submit(self._start)
+        self.size = settings.workers
+        self._load = load or functools.partial(_default_load, settings)
+        self._context = multiprocessing.get_context("fork")
+        self._loaded = self._context.Value("i", 0)
+        self._failed = self._context.Value("i", 0)
+        self._executor = self._new_executor()
+        # the processes start (and load) now, not at the first request
+        self._pings = [self._executor.submit(_loaded) for _ in range(self.size)]
 
-    def _default_load(self) -> Any:
-        from notelint import config
-        from notelint.linter import Linter
-        from notelint.pipeline import default_pipeline
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.size, mp_context=self._context,
+                                   initializer=_start_process,
+                                   initargs=(self._load, self._loaded, self._failed))
 
-        conf = config.load(self.settings.config_file)
-        nlp = default_pipeline()
-        nlp.max_length = max(nlp.max_length, self.settings.max_chars + 1)
-        return Linter(nlp, conf)
-
-    def _start(self) -> None:
-        try:
-            self._linter = self._load()
-        except Exception as exc:
-            self.status = "failed"
-            logging.getLogger("notelint").error("pipeline failed to load (%s)",
-                                                exc.__class__.__name__)
-            return
-        self.status = "ok"
+    @property
+    def status(self) -> str:
+        if self._failed.value:
+            return "failed"
+        return "ok" if self._loaded.value >= self.size else "loading"
 
     async def ready(self) -> None:
         """Wait for the pipeline; HTTP 503 if it failed to load."""
-        await asyncio.wrap_future(self._loading)
-        if self._linter is None:
+        try:
+            loaded = await asyncio.gather(*(asyncio.wrap_future(p) for p in self._pings))
+        except BrokenProcessPool:
+            loaded = [False]
+        if not all(loaded) or self._failed.value:
             raise HTTPException(503, "the pipeline failed to load")
 
     async def lint(self, notes: list[Note]) -> list[dict[str, Any]]:
-        """Results of ``notes`` in order, linted on the lint thread."""
+        """Results of ``notes`` in order, linted on a lint process."""
         await self.ready()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: list(self._linter.lint(notes)))
+        executor = self._executor
+        try:
+            return await asyncio.wrap_future(executor.submit(_lint_in_process, notes))
+        except BrokenProcessPool:
+            self._replace(executor)
+            raise
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self._executor is not broken:  # another request replaced it already
+            return
+        logging.getLogger("notelint").error("a lint process died; starting new ones")
+        broken.shutdown(wait=False, cancel_futures=True)
+        self._loaded.value = 0
+        self._executor = self._new_executor()
+        self._pings = [self._executor.submit(_loaded) for _ in range(self.size)]
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _default_load(settings: Settings) -> Any:
+    from notelint import config
+    from notelint.linter import Linter
+    from notelint.pipeline import default_pipeline
+
+    conf = config.load(settings.config_file)
+    nlp = default_pipeline()
+    nlp.max_length = max(nlp.max_length, settings.max_chars + 1)
+    return Linter(nlp, conf, timeout=settings.timeout or None)
 
 
 # --- middleware: body limits, access log, no tracebacks ---------------------------------------
@@ -317,13 +406,13 @@ def _field(location: Iterable[Any]) -> str:
 
 def create_app(settings: Settings | None = None, load: Callable[[], Any] | None = None) -> FastAPI:
     """The service's app. ``load`` builds the linter (default: the packaged pipeline and
-    the discovered configuration); it runs on the lint thread after start-up."""
+    the discovered configuration); it runs in each lint process at start-up."""
     settings = settings or Settings()
-    worker: dict[str, LintThread] = {}
+    worker: dict[str, LintPool] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker["lint"] = LintThread(settings, load)
+        worker["lint"] = LintPool(settings, load)
         yield
         worker["lint"].close()
 
@@ -370,7 +459,7 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
         if not body.strip():
             return _error(422, "invalid-request", "body: no JSON Lines")
         # parsed on a thread of its own, never on the event loop (a batch of many tiny lines
-        # takes seconds) nor on the lint thread (it would wait behind other requests' notes)
+        # takes seconds) nor on a lint process (it would wait behind other requests' notes)
         notes = await asyncio.to_thread(_parse_batch, body, settings.max_chars)
         del body
         await worker["lint"].ready()  # a 503 now, not a 200 whose stream breaks off
@@ -406,7 +495,11 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
                         ) -> JSONResponse:
         """Lint the text/plain note of a FHIR R4 DocumentReference, or of each one in a Bundle."""
         from notelint import fhir
+        from notelint.inputs import codes_problem
 
+        problem = codes_problem(codes)
+        if problem:
+            return _error(422, "invalid-request", f"query: {problem}")
         try:
             resource = load_json(await request.body())
         except JsonError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from notelint.cli import cli
 from notelint.inputs import from_text
-from notelint.linter import LineIndex
+from notelint.linter import LineIndex, Linter
 
 SECRET = "Zebediah Quuxworth MRN 99812"
 NOTE = ("Right hamstring contracture, popliteal angle 60 degrees, knee flexion 4-/5, "
@@ -1024,6 +1025,22 @@ def test_reliability_service_bad_codes_are_422(service, codes):
                                                                              ("c", None)]
 
 
+def test_reliability_m624_code_the_tabular_lacks_is_a_bad_record(tmp_path, service):
+    """Found by tests/test_fuzz.py: 'M62.45X1' has the shape of a code, and the rules, which
+    read an M62.4- code's site from the tabular, failed on it (an internal error)."""
+    path = tmp_path / "codes.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": NOTE, "codes": ["M62.45X1"]}) + "\n"
+                    + json.dumps({"id": "b", "text": NOTE, "codes": ["M62.451", "Z99.89"]}) + "\n",
+                    encoding="utf-8")
+    rows = _rows(run("check", str(path), "--format", "jsonl"))
+    assert rows[0]["error"]["kind"] == "bad-record"
+    assert rows[0]["error"]["message"].endswith(":1: 'codes' item 1 is not an M62.4- code of ICD-10-CM")
+    assert rows[1]["error"] is None and rows[1]["findings"]
+    response = _post(service, "/v1/fhir/DocumentReference", json.dumps(_document("d")),
+                     params={"codes": "M62.45X1"})
+    assert response.status_code == 422 and "M62.4- code" in response.json()["error"]["message"]
+
+
 def test_reliability_api_bad_codes():
     import notelint
     from notelint.errors import UsageError
@@ -1149,7 +1166,23 @@ def test_reliability_service_parses_a_batch_off_the_event_loop(service, monkeypa
     assert threads == ["elsewhere"]
 
 
-def test_reliability_service_reads_at_most_max_concurrent_bodies(linter):
+class _FileEvent:
+    """An event that crosses processes (the service lints in forked lint processes)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def set(self):
+        self.path.touch()
+
+    def wait(self, seconds):
+        end = time.monotonic() + seconds
+        while not self.path.exists() and time.monotonic() < end:
+            time.sleep(0.01)
+        return self.path.exists()
+
+
+def test_reliability_service_reads_at_most_max_concurrent_bodies(linter, tmp_path):
     """With one slot, a second request waits with its body unread while the first is linted;
     /healthz still answers; both complete."""
     import threading
@@ -1157,7 +1190,7 @@ def test_reliability_service_reads_at_most_max_concurrent_bodies(linter):
 
     from notelint import service as module
 
-    entered, release = threading.Event(), threading.Event()
+    entered, release = _FileEvent(tmp_path / "entered"), _FileEvent(tmp_path / "release")
 
     class Slow:
         def lint(self, notes):
@@ -1206,6 +1239,89 @@ def test_reliability_service_reads_at_most_max_concurrent_bodies(linter):
     assert [len(answers[k].text.splitlines()) for k in ("first", "second")] == [2, 3]
 
 
+def test_reliability_service_slow_note_blocks_neither_healthz_nor_other_requests(
+        nlp, linter, tmp_path, monkeypatch):
+    """Two lint processes: while one is held by a slow note, /healthz answers, another
+    note is linted on the other, and a batch holding a note over the time budget ends
+    with a timeout result for that note. Events are files (no timing asserted)."""
+    import contextlib
+    import threading
+    import warnings
+
+    from notelint import service as module
+    from notelint.budget import OverBudget
+
+    entered, release = _FileEvent(tmp_path / "entered"), _FileEvent(tmp_path / "release")
+    extractor = nlp.get_pipe("notelint_measures").extractor
+    real = extractor.rom
+
+    def held(text, *args):
+        if "Quuxworth" in text:  # runs in a lint process; held past its budget (it swallows
+            entered.set()        # the budget's exception) until the test releases it
+            end = time.monotonic() + 120
+            while not release.path.exists() and time.monotonic() < end:
+                with contextlib.suppress(OverBudget):
+                    time.sleep(0.01)
+        elif "Spinning" in text:
+            end = time.monotonic() + 120
+            while time.monotonic() < end:
+                pass
+        return real(text, *args)
+
+    monkeypatch.setattr(extractor, "rom", held)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+    timed = Linter(nlp, timeout=2.0)  # generous: the other notes must never reach it
+    app = module.create_app(module.Settings(workers=2, max_concurrent=4), load=lambda: timed)
+    answers = {}
+    with TestClient(app) as client:
+        slow = threading.Thread(target=lambda: answers.__setitem__("slow", _post(
+            client, "/v1/lint", json.dumps({"id": "slow", "text": f"{SECRET}. {NOTE}"}))))
+        try:
+            slow.start()
+            assert entered.wait(120)
+            health = client.get("/healthz")
+            assert health.status_code == 200 and health.json()["status"] == "ok"
+            other = _post(client, "/v1/lint", json.dumps({"id": "other", "text": NOTE}))
+            assert other.status_code == 200 and other.json()["findings"]
+            lines = _good_lines(3)
+            lines[1] = json.dumps({"id": "spin", "text": f"Spinning. {NOTE}"})
+            batch = client.post("/v1/lint/batch", content="\n".join(lines))
+            assert "slow" not in answers  # all of this while the slow note was held
+        finally:
+            release.set()
+            slow.join(120)
+    assert answers["slow"].status_code == 200 and answers["slow"].json()["source"] == "slow"
+    rows = [json.loads(line) for line in batch.text.splitlines()]
+    assert [(r["error"] or {}).get("kind") for r in rows] == [None, "timeout", None]
+    assert "Spinning" not in batch.text
+
+
+def test_reliability_service_replaces_a_lint_process_that_dies(linter):
+    """A lint process killed mid-note (out of memory, a crash) costs that note an internal
+    error result; the pool is replaced and the next request is linted."""
+
+    class Dying:
+        def lint(self, notes):
+            if any("Quuxworth" in n.text for n in notes):
+                os._exit(9)
+            return linter.lint(notes)
+
+    lines = _good_lines(20)
+    lines[3] = json.dumps({"id": "dies", "text": f"{SECRET}. {NOTE}"})
+    with _client(Dying) as client:
+        response = client.post("/v1/lint/batch", content="\n".join(lines))
+        after = _post(client, "/v1/lint", json.dumps({"text": NOTE}))
+        health = client.get("/healthz")
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert [(r["error"] or {}).get("kind") for r in rows] == [
+        "internal" if i == 3 else None for i in range(20)]
+    assert "Quuxworth" not in response.text
+    assert after.status_code == 200 and after.json()["findings"]
+    assert health.status_code == 200
+
+
 def test_reliability_serve_sets_connection_limits(monkeypatch):
     import uvicorn
 
@@ -1214,11 +1330,160 @@ def test_reliability_serve_sets_connection_limits(monkeypatch):
     seen = {}
     monkeypatch.setenv("NOTELINT_SERVE_SETTINGS", "{}")  # restored after the test
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: seen.update(kw))
-    result = CliRunner().invoke(serve, ["--max-concurrent", "3", "--keep-alive", "4"])
+    result = CliRunner().invoke(serve, ["--max-concurrent", "3", "--keep-alive", "4",
+                                        "--workers", "3", "--timeout", "9", "--header-timeout", "2"])
     assert result.exit_code == 0, result.output
     assert seen["limit_concurrency"] == 1000 and seen["timeout_keep_alive"] == 4
     assert seen["h11_max_incomplete_event_size"] == 64 * 1024
-    assert json.loads(os.environ["NOTELINT_SERVE_SETTINGS"])["max_concurrent"] == 3
+    assert seen["workers"] == 1 and seen["http"].header_timeout == 2  # one event loop
+    settings = json.loads(os.environ["NOTELINT_SERVE_SETTINGS"])
+    assert (settings["max_concurrent"], settings["workers"], settings["timeout"]) == (3, 3, 9)
+    assert CliRunner().invoke(serve, ["--workers", "4"]).exit_code == 0
+    assert json.loads(os.environ["NOTELINT_SERVE_SETTINGS"])["max_concurrent"] == 4
+
+
+def test_reliability_serve_closes_a_connection_whose_headers_are_late(linter):
+    """A real server (uvicorn, the service's protocol) on loopback: a client that sends
+    half a header, at once or after a whole request on a keep-alive connection, or nothing
+    at all, is closed after the header timeout; whole requests are answered."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from notelint.protocol import with_header_timeout
+    from notelint.service import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(load=lambda: linter), host="127.0.0.1", port=port,
+                            log_level="warning", http=with_header_timeout(0.5),
+                            timeout_keep_alive=60)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+
+    def connect():
+        sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        return sock
+
+    def read_all(sock):
+        """Bytes until the server closes the connection (socket.timeout after 60 s fails)."""
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        for _ in range(1000):
+            if server.started:
+                break
+            time.sleep(0.05)
+        half = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+        with connect() as sock:
+            sock.sendall(half)
+            assert read_all(sock) == b""  # closed, no answer
+        with connect() as sock:
+            assert read_all(sock) == b""  # nothing sent: closed too
+        with connect() as sock:  # a whole request is answered; the next one is timed anew
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            first = b""
+            while b'"version"' not in first:
+                first += sock.recv(65536)
+            assert first.startswith(b"HTTP/1.1 200")
+            sock.sendall(half)
+            assert read_all(sock) == b""
+    finally:
+        server.should_exit = True
+        thread.join(60)
+
+
+# --- issue 21, case 1: a per-note time budget; a note over it is one error result ---------------
+
+def _stuck_on(nlp, monkeypatch, marker):
+    """The pipeline spins (pure Python, as a pathological pattern would) on notes holding
+    ``marker``; after 120 s it gives up with an error, so a broken budget fails the test
+    rather than hanging it."""
+    extractor = nlp.get_pipe("notelint_measures").extractor
+    real = extractor.rom
+
+    def spinning(text, *args):
+        if marker in text:
+            end = time.monotonic() + 120
+            while time.monotonic() < end:
+                pass
+            raise AssertionError("the time budget did not stop the note")
+        return real(text, *args)
+
+    monkeypatch.setattr(extractor, "rom", spinning)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("command", ["check", "extract"])
+def test_reliability_note_over_the_time_budget_is_one_timeout_result(nlp, tmp_path, monkeypatch,
+                                                                      jobs, command):
+    _stuck_on(nlp, monkeypatch, "Quuxworth")
+    lines = _good_lines(40)
+    lines[5] = json.dumps({"id": "slow", "text": f"{SECRET}. {NOTE}"})
+    lines[37] = json.dumps({"id": "slow2", "text": f"{SECRET}. {NOTE}"})
+    path = tmp_path / "notes.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(command, str(path), "--format", "jsonl", "--timeout", "0.5", "-j", jobs)
+    assert result.exit_code == 2
+    rows = _rows(result)
+    assert [r["source"] for r in rows] == [json.loads(line)["id"] for line in lines]
+    kinds = [(r["error"] or {}).get("kind") for r in rows]
+    assert kinds == [("timeout" if i in (5, 37) else None) for i in range(40)]
+    assert rows[5]["error"]["message"] == ("slow: took over the time budget of 0.5 s (--timeout); "
+                                           "note not linted")
+    assert "Quuxworth" not in result.output and "\n" not in rows[5]["error"]["message"]
+    if command == "check":
+        assert all(r["findings"] for i, r in enumerate(rows) if i not in (5, 37))
+
+
+def test_reliability_time_budget_in_the_api_on_any_thread(nlp, monkeypatch):
+    """The budget holds on a thread other than the main one (the service's, a caller's)."""
+    import threading
+
+    import notelint
+
+    _stuck_on(nlp, monkeypatch, "Quuxworth")
+    items = [NOTE, f"{SECRET}. {NOTE}", NOTE]
+    results = {}
+    worker = threading.Thread(target=lambda: results.update(
+        kinds=[(r.error or {}).get("kind") for r in notelint.lint_many(items, timeout=0.3)]))
+    worker.start()
+    worker.join(200)
+    assert results["kinds"] == [None, "timeout", None]
+    # the budget left nothing behind: the thread's next note is linted in full
+    assert notelint.lint(NOTE, timeout=0.3).findings
+    from notelint.errors import UsageError
+
+    with pytest.raises(UsageError, match="timeout"):
+        list(notelint.lint_many([NOTE], timeout=-1))
+
+
+def test_reliability_budget_raises_once_and_never_after_the_work():
+    from notelint.budget import OverBudget, within
+
+    def swallowing():
+        end = time.monotonic() + 120
+        try:
+            while time.monotonic() < end:
+                pass
+        except OverBudget:
+            return "swallowed"  # a result the budget must not trust
+        raise AssertionError("not stopped")
+
+    with pytest.raises(OverBudget):
+        within(0.2, swallowing)
+    assert within(0.2, lambda: 41) + 1 == 42
+    assert within(None, lambda: "no limit") == "no limit"
+    for _ in range(2000):  # a deadline racing the end of the work never escapes it
+        with contextlib.suppress(OverBudget):
+            within(1e-5, lambda: sum(range(200)))
+    time.sleep(0.05)  # nothing pending lands here
 
 
 # --- issue 21, case 11: invisible characters and line breaks ------------------------------------

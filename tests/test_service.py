@@ -288,15 +288,23 @@ def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
 
 
-def test_healthz_is_503_until_the_pipeline_is_loaded(linter):
+def test_healthz_is_503_until_the_pipeline_is_loaded(linter, tmp_path):
     import uvicorn
 
     from notelint.service import create_app
 
-    release = threading.Event()
+    released = tmp_path / "released"  # the load runs in a lint process: a file, not an Event
+
+    class Release:
+        def set(self):
+            released.touch()
+
+    release = Release()
 
     def slow_load():
-        release.wait(60)
+        end = time.monotonic() + 60
+        while not released.exists() and time.monotonic() < end:
+            time.sleep(0.01)
         return linter
 
     port = _free_port()
