@@ -1276,6 +1276,10 @@ def test_reliability_service_slow_note_blocks_neither_healthz_nor_other_requests
     app = module.create_app(module.Settings(workers=2, max_concurrent=4), load=lambda: timed)
     answers = {}
     with TestClient(app) as client:
+        # the lint processes load first (a loaded CI runner takes its time): /healthz says when
+        deadline = time.monotonic() + 300
+        while client.get("/healthz").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
         slow = threading.Thread(target=lambda: answers.__setitem__("slow", _post(
             client, "/v1/lint", json.dumps({"id": "slow", "text": f"{SECRET}. {NOTE}"}))))
         try:
