@@ -1273,6 +1273,10 @@ def test_reliability_service_slow_note_blocks_neither_healthz_nor_other_requests
     app = module.create_app(module.Settings(workers=2, max_concurrent=4), load=lambda: timed)
     answers = {}
     with TestClient(app) as client:
+        for _ in range(12_000):  # both lint processes loaded (a readiness wait, nothing timed)
+            if client.get("/healthz").status_code == 200:
+                break
+            time.sleep(0.01)
         slow = threading.Thread(target=lambda: answers.__setitem__("slow", _post(
             client, "/v1/lint", json.dumps({"id": "slow", "text": f"{SECRET}. {NOTE}"}))))
         try:
@@ -1481,3 +1485,17 @@ def test_reliability_budget_raises_once_and_never_after_the_work():
         with contextlib.suppress(OverBudget):
             within(1e-5, lambda: sum(range(200)))
     time.sleep(0.05)  # nothing pending lands here
+
+
+def test_reliability_budget_leaves_the_interpreter_as_it_found_it():
+    """After a deadline fired, a profiled run still ends (clearing a pending exception with
+    PyThreadState_SetAsyncExc(id, NULL) left CPython 3.11's flag set: the full suite's
+    test_scaling never ended). In a child process, so that a regression fails, not hangs."""
+    code = ("import cProfile, contextlib\n"
+            "from notelint.budget import OverBudget, within\n"
+            "with contextlib.suppress(OverBudget):\n"
+            "    within(0.1, lambda: [None for _ in iter(int, 1)])\n"
+            "cProfile.Profile().runcall(lambda: sum(i for i in range(300_000)))\n"
+            "print('ended')\n")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert child.stdout == "ended\n", child.stderr
