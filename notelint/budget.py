@@ -11,8 +11,12 @@ belongs to whoever embeds notelint: pytest-timeout, a web server). ``OverBudget`
 
 The watchdog raises at most once per deadline, and :func:`within` always ends in one of
 two ways: the work's own result, or ``OverBudget`` (also when the work swallowed the
-exception and went on: its result is not trusted). A pending exception that has not
-landed yet when the work ends is cleared, so it never escapes into the caller's code.
+exception and went on: its result is not trusted). An exception still pending when the
+work ends is made to land inside :func:`within` (a short loop gives the interpreter the
+point at which it raises it), so it never escapes into the caller's code later. It is
+never cleared with ``PyThreadState_SetAsyncExc(id, NULL)``: on CPython 3.11 that leaves
+the interpreter's "asynchronous exception pending" flag set with no exception, and every
+later bytecode check takes the slow path (a profiled run then never ends).
 
 What it cannot do: stop a single C call that never returns to Python (one regular
 expression running for minutes); such a call is stopped when it returns. notelint's
@@ -61,15 +65,13 @@ class _Watchdog:
             self.lock.notify()
 
     def disarm(self) -> bool:
-        """End this thread's deadline; whether it passed (an exception pending for this
-        thread is cleared: it must not land after the work)."""
+        """End this thread's deadline; whether it passed (then its exception has landed,
+        or is pending: see :func:`_land`)."""
         ident = threading.get_ident()
         with self.lock:
             self.deadlines.pop(ident, None)
             fired = ident in self.fired
-            if fired:
-                self.fired.discard(ident)
-                _clear(ident)
+            self.fired.discard(ident)
             return fired
 
     def _watch(self) -> None:
@@ -88,8 +90,18 @@ class _Watchdog:
                 _set_async_exc(ident, OverBudget)
 
 
-def _clear(ident: int) -> None:
-    _set_async_exc(ident, ctypes.py_object())  # NULL: clear a pending exception
+def _tick() -> None:
+    """A call: the interpreter checks for a pending exception on entering it."""
+
+
+def _land() -> None:
+    """Let an exception pending for this thread land here, caught: the interpreter raises
+    it at its next check, on a call or a backward jump, and this loop makes both."""
+    try:
+        for _ in range(100):
+            _tick()
+    except OverBudget:
+        pass
 
 
 _watchdog = _Watchdog()
@@ -123,6 +135,7 @@ def within(seconds: float | None, work: Callable[[], T]) -> T:
     except OverBudget:
         watchdog.disarm()  # the exception landed before or inside the first disarm
         raise
-    if fired:  # the work swallowed the exception: its result is not trusted
+    if fired:  # the exception is pending, or the work swallowed it: its result is not trusted
+        _land()
         raise OverBudget
     return result

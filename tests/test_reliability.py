@@ -1490,6 +1490,20 @@ def test_reliability_budget_raises_once_and_never_after_the_work():
     time.sleep(0.05)  # nothing pending lands here
 
 
+def test_reliability_budget_leaves_the_interpreter_as_it_found_it():
+    """After a deadline fired, a profiled run still ends (clearing a pending exception with
+    PyThreadState_SetAsyncExc(id, NULL) left CPython 3.11's flag set: the full suite's
+    test_scaling never ended). In a child process, so that a regression fails, not hangs."""
+    code = ("import cProfile, contextlib\n"
+            "from notelint.budget import OverBudget, within\n"
+            "with contextlib.suppress(OverBudget):\n"
+            "    within(0.1, lambda: [None for _ in iter(int, 1)])\n"
+            "cProfile.Profile().runcall(lambda: sum(i for i in range(300_000)))\n"
+            "print('ended')\n")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert child.stdout == "ended\n", child.stderr
+
+
 # --- issue 21, case 11: invisible characters and line breaks ------------------------------------
 
 CLEAN = "Right hamstring contracture, popliteal angle 60 degrees, firm end-feel."
