@@ -73,7 +73,9 @@ class RomFrames:
     4. a clause with no frame word reads under the clause before it (a motion
        there, and no excluding word);
     5. inside a procedure section, only a motion with no excluding word in its
-       clause, or an exam under anaesthesia, measures a patient.
+       clause, or an exam under anaesthesia, measures a patient; a value right after a
+       ``position`` preposition there ("at 45 degrees of flexion", "in 20 degrees") is where
+       the joint was held, not a measured range.
     """
 
     def __init__(self, rules: list[Rule]) -> None:
@@ -92,6 +94,13 @@ class RomFrames:
                       for r in rules if r.metadata["role"] in {"goal", "procedure"}]
         self.exam = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                      for r in rules if r.metadata["role"] == "exam"]
+        position = [w for r in rules if r.metadata["role"] == "position" for w in r.metadata["words"]]
+        # the preposition stands right before the value ("at about 30", "in 20 degrees")
+        self.position = (re.compile(r"(?<![A-Za-z])(?:" + "|".join(
+            sorted(map(re.escape, position), key=len, reverse=True)) + r")\s+(?:-\s*)?$", re.IGNORECASE)
+            if position else None)
+        self.position_window = max((r.metadata["window"] for r in rules
+                                    if r.metadata["role"] == "position"), default=0)
 
     def governs(self, text: str, value_start: int, end: int, section: str | None = None,
                 section_start: int = 0, previous: int = -1) -> bool:
@@ -116,6 +125,9 @@ class RomFrames:
                 _last_hit(rx, text, max(section_start, value_start - w), value_start) >= 0
                 for rx, w in self.exam):
             # an operation: only a measured motion with no positioning or device frame
+            if self.position and self.position.search(
+                    text, max(section_start, value_start - self.position_window), value_start):
+                return False
             return (last == "motion" or after == "motion") and "exclude" not in roles
         if last == "exclude":
             return False

@@ -93,6 +93,8 @@ def rom_items(evidence_of, text):
     ("Unable to elevate his arms greater than 90 degrees.", [(90, None)]),
     ("Lateral bending of 30 degrees in either direction.", [(30, None)]),
     ("PROCEDURE:, Examination under anesthesia showed flexion to 120 degrees.", [(120, None)]),
+    ("PROCEDURE:, Examination under anesthesia: flexion contracture at 20 degrees.", [(20, None)]),
+    ("Knee flexion contracture at 20 degrees on exam.", [(20, None)]),
 ])
 def test_measures_rom_in_context(evidence_of, text, expected):
     assert rom_items(evidence_of, text) == [(d, list(r) if r else None) for d, r in expected]
@@ -115,6 +117,8 @@ def test_measures_rom_in_context(evidence_of, text, expected):
     "PROCEDURE IN DETAIL:, The knee was flexed to 90 degrees and the tourniquet inflated.",
     "GOALS:, Knee flexion to 120 degrees in 4 weeks.",
     "The nucleus was rotated 90 degrees with a spatula.",
+    "OPERATIVE FINDINGS:, The patella tracked centrally at 45 degrees of flexion.",
+    "PROCEDURE:, The meniscus was probed with the knee in approximately 20 degrees of flexion.",
 ])
 def test_measures_not_a_patients_rom(evidence_of, text):
     assert rom(evidence_of, text) == []
