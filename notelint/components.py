@@ -114,7 +114,13 @@ def context_rules(default_path: str, ours: dict[str, Any]) -> list:
 
     excluded = set(ours.get("exclude_default", []))
     rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
-    rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+    for data in ours["context_rules"]:
+        # medspaCy's from_dict does not read ``terminated_by``; its ConTextRule does
+        data = dict(data)
+        terminated_by = data.pop("terminated_by", None)
+        rules.append(ConTextRule.from_dict(data))
+        if terminated_by:
+            rules[-1].terminated_by = {category.upper() for category in terminated_by}
     out = []
     for rule in rules:
         phrases = expand(rule.pattern)

@@ -234,7 +234,7 @@ def check_context_rules(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("exclude_default", []), list):
         raise PatternError(str(path), None, "'exclude_default' must be a list of rule literals")
     allowed = {"literal", "category", "direction", "pattern", "metadata", "allowed_types",
-               "excluded_types", "max_targets", "max_scope"}
+               "excluded_types", "max_targets", "max_scope", "terminated_by"}
     for number, rule in enumerate(data.get("context_rules", []), start=1):
         unknown = set(rule) - allowed
         if unknown:

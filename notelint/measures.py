@@ -74,8 +74,9 @@ class RomFrames:
        there, and no excluding word);
     5. inside a procedure section, only a motion with no excluding word in its
        clause, or an exam under anaesthesia, measures a patient; a value right after a
-       ``position`` preposition there ("at 45 degrees of flexion", "in 20 degrees") is where
-       the joint was held, not a measured range.
+       ``position`` preposition there, its motion named only after it ("tracked centrally at
+       45 degrees of flexion", "in 20 degrees of flexion"), is where the joint was held, not a
+       measured range ("range of motion was verified at 0 degrees" is one).
     """
 
     def __init__(self, rules: list[Rule]) -> None:
@@ -125,7 +126,7 @@ class RomFrames:
                 _last_hit(rx, text, max(section_start, value_start - w), value_start) >= 0
                 for rx, w in self.exam):
             # an operation: only a measured motion with no positioning or device frame
-            if self.position and self.position.search(
+            if last != "motion" and self.position and self.position.search(
                     text, max(section_start, value_start - self.position_window), value_start):
                 return False
             return (last == "motion" or after == "motion") and "exclude" not in roles
