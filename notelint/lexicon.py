@@ -234,13 +234,17 @@ def check_context_rules(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("exclude_default", []), list):
         raise PatternError(str(path), None, "'exclude_default' must be a list of rule literals")
     allowed = {"literal", "category", "direction", "pattern", "metadata", "allowed_types",
-               "excluded_types", "max_targets", "max_scope", "terminated_by"}
+               "excluded_types", "max_targets", "max_scope"}
     for number, rule in enumerate(data.get("context_rules", []), start=1):
         unknown = set(rule) - allowed
         if unknown:
             raise PatternError(str(path), None, f"rule {number}: unknown key(s) {sorted(unknown)}")
         if rule.get("direction") not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:
             raise PatternError(str(path), None, f"rule {number}: bad direction {rule.get('direction')!r}")
+        stops = (rule.get("metadata") or {}).get("scope_ends_at", [])
+        if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
+            raise PatternError(str(path), None, f"rule {number}: 'scope_ends_at' must be a list "
+                                                "of tokens ('[\",\", \";\"]')")
     return data
 
 
