@@ -43,7 +43,7 @@ ANATOMY_FILES: dict[str, tuple[str, ...]] = {
     "laterality.jsonl": ("SIDE",),
     "regions.jsonl": ("REGION", "JOINT"),
 }
-ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam", "position")
+ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam", "position", "table")
 SECTION_FILES: dict[str, tuple[str, ...]] = {"sections.jsonl": ("SECTION",)}
 SECTION_NAMES = ("history", "past_history", "family_history", "social_history", "exam",
                  "procedure", "assessment", "plan", "goals", "studies", "consent", "reflexes", "other")
