@@ -546,6 +546,14 @@ def _spasm_site(span: Span, mentions: _Mentions) -> str | None:
     return _meta(near[0]).get("spasm_site", "other") if near else None
 
 
+def _negation_is_the_limiter(span: Span, limiters: list[Span]) -> bool:
+    """Whether every negation of an activity is (part of) one of its limiters: the negation
+    then belongs to the ability ("he can no longer bring a fork to his mouth")."""
+    negations = [m.modifier_span for m in span._.modifiers if m.category == "NEGATED_EXISTENCE"]
+    return bool(negations) and all(any(start < limiter.end and limiter.start < end
+                                       for limiter in limiters) for start, end in negations)
+
+
 def _function_items(mentions: _Mentions) -> list[Item]:
     """Functional limits: a self-sufficient phrase, or an activity in a sentence that has a limiter."""
     items = []
@@ -559,6 +567,10 @@ def _function_items(mentions: _Mentions) -> list[Item]:
             if not limiters:
                 continue
             item_status = status(limiters[0]) if status(span) == "affirmed" else status(span)
+            if item_status == "negated" and _negation_is_the_limiter(span, limiters):
+                # "can no longer bring a fork to his mouth": the limiter's own "no" is no negation
+                limiter = status(limiters[0])
+                item_status = "affirmed" if limiter in {"affirmed", "negated"} else limiter
         else:
             item_status = status(span)
         item = _base(span, mentions.text)

@@ -246,3 +246,16 @@ def test_extract_calves_are_a_region_and_calf_muscles_a_muscle_group(lint_text):
     assert "NL101" in {f["rule"] for f in region["findings"]}  # a region documents no muscle
     group = lint_text("Contracture of the right calf muscles; ankle DF -15 degrees.")
     assert [m["text"] for m in group["evidence"]["muscles"]] == ["calf muscles"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Right biceps contracture. He can no longer bring a fork to his mouth.", "affirmed"),
+    ("Right biceps contracture. He no longer needs help with transfers.", "negated"),
+    ("Right hamstring contracture. Mechanical lift with two-person assist for all transfers.",
+     "affirmed"),
+])
+def test_extract_function_limiters_own_their_negation(text, expected):
+    # the negation of "can no longer" belongs to the ability; "no longer needs help" is none
+    import notelint
+
+    assert {f["status"] for f in notelint.lint(text).evidence["function"]} == {expected}
