@@ -27,6 +27,8 @@ from notelint.sections import Sections
 from notelint.spans import DisjointSpans
 from notelint.tables import RomTables
 
+# a grade written as a word (group ``gw`` of a STRENGTH pattern)
+_GRADE_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
 
 
@@ -355,7 +357,8 @@ class MeasureExtractor:
                     continue  # a target, or a reflex, pulse or sensory list
                 if not self._strength_frame_ok(text, match.start(), match.end(), rule, muscles):
                     continue
-                grades = [self._grade(groups["g"], groups.get("m"), groups.get("pre"))]
+                digit = groups.get("g") or str(_GRADE_WORDS[groups["gw"].lower()])
+                grades = [self._grade(digit, groups.get("m"), groups.get("pre"))]
                 if rule.metadata.get("pair"):
                     signed = any(groups.get(k) for k in ("m", "m2", "pre", "pre2"))
                     if not signed and groups["g"] < groups["g2"]:

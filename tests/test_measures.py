@@ -126,6 +126,7 @@ def test_measures_not_a_patients_rom(evidence_of, text):
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("Hip flexors 4+/4+.", ["4+/5", "4+/5"]),
+    ("STRENGTH:  Elbow flexion three out of five, grip four minus out of five.", ["3/5", "4-/5"]),
     ("Lower extremities: 4/4 proximally.", ["4/5", "4/5"]),
     ("Upper extremities: 5/5 proximally, 5/4 @ elbow/wrist/hand.", ["5/5", "5/5", "4/5"]),
     ("Strength 5/5 except for 5/4+ hip extensors.", ["5/5", "5/5", "4+/5"]),
