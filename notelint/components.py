@@ -97,7 +97,7 @@ def target_rules(rules: list[Rule]) -> list:
                 words = synonym.split() if attr == "ORTH" else None
                 pattern = [{"ORTH": w} for w in words] if words else None
                 out.append(TargetRule(synonym, "MUSCLE", pattern=pattern, metadata=meta))
-        elif rule.category in {"REGION", "JOINT"}:
+        elif rule.category in {"REGION", "JOINT", "LIMB"}:
             out.extend(TargetRule(w, rule.category, metadata=meta)
                        for w in dict.fromkeys(rule.metadata["words"]))
         elif (phrases := expand(rule.pattern)) is not None:

@@ -427,14 +427,20 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     named = {m["start"]: m["muscle"] for m in muscles}
     # else the one side the note gives the region of its site ("full-thickness burns of the
     # left anterior upper arm" for a sideless biceps contracture)
+    # or, failing that, to the limb the site is in ("his left leg was pinned under a pallet")
     by_site: dict[str, set[str]] = {}
-    for region in mentions.of("REGION") if sideless else ():
+    by_limb: dict[str, set[str]] = {}
+    for region in mentions.of("REGION"):
         if side := _side_before(region, mentions):
             by_site.setdefault(_meta(region)["site"], set()).add(side)
+    for limb in mentions.of("LIMB"):
+        if side := _side_before(limb, mentions):
+            for site in _meta(limb)["sites"]:
+                by_limb.setdefault(site, set()).add(side)
     for item in sideless:
         sides = set().union(*(by_name.get(named.get(start), set()) for start in item["muscles"]))
         if not sides:
-            sides = by_site.get(item["site"], set())
+            sides = by_site.get(item["site"], set()) or by_limb.get(item["site"], set())
         if len(sides) == 1:
             item["laterality"] = sides.pop()
     for item in pending:
@@ -452,6 +458,11 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
             item.update(site=found[0]["site"], site_from="muscle")
         if not item["laterality"]:
             item["laterality"] = _combined_side([m["laterality"] for m in found])
+    for item in pending:  # still sideless with a site (a region or the code's words)
+        if item["site"] and not item["laterality"]:
+            sides = by_site.get(item["site"], set()) or by_limb.get(item["site"], set())
+            if len(sides) == 1:
+                item["laterality"] = sides.pop()
 
 
 def _assessment_speaks_last(contractures: list[Item], mentions: _Mentions) -> None:

@@ -41,7 +41,7 @@ CONCEPT_FILES: dict[str, tuple[str, ...]] = {
 ANATOMY_FILES: dict[str, tuple[str, ...]] = {
     "muscles.jsonl": ("MUSCLE",),
     "laterality.jsonl": ("SIDE",),
-    "regions.jsonl": ("REGION", "JOINT"),
+    "regions.jsonl": ("REGION", "JOINT", "LIMB"),
 }
 ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam", "position", "table")
 SECTION_FILES: dict[str, tuple[str, ...]] = {"sections.jsonl": ("SECTION",)}
@@ -154,7 +154,7 @@ def _check_metadata(rule: Rule) -> None:
         synonyms = meta.get("synonyms")
         if not isinstance(synonyms, list) or not all(isinstance(s, str) and s.strip() for s in synonyms):
             fail("'metadata.synonyms' must be a list of non-empty strings")
-    elif rule.category in {"REGION", "JOINT"}:
+    elif rule.category in {"REGION", "JOINT", "LIMB"}:
         words = meta.get("words")
         if not isinstance(words, list) or not all(isinstance(w, str) and w == w.lower() and w
                                                   for w in words):

@@ -259,3 +259,19 @@ def test_extract_function_limiters_own_their_negation(text, expected):
     import notelint
 
     assert {f["status"] for f in notelint.lint(text).evidence["function"]} == {expected}
+
+
+@pytest.mark.parametrize(("text", "side"), [
+    ("His left leg was pinned under a pallet. Exam: shortening of the flexor hallucis longus. "
+     "Impression: contracture of the flexor hallucis longus.", "left"),
+    ("Burns of the left anterior upper arm. Assessment: biceps brachii contracture, myogenic.",
+     "left"),
+    ("Right upper extremity: wrist extension 15 degrees. Assessment: muscle contracture of the "
+     "forearm.", "right"),
+])
+def test_extract_side_from_the_region_or_limb_elsewhere(text, side):
+    # a sideless contracture takes the one side the note gives its region, else its limb
+    import notelint
+
+    (contracture,) = notelint.lint(text).evidence["contractures"]
+    assert contracture["laterality"] == side
