@@ -596,6 +596,11 @@ _FOUND_ON = re.compile(r"(?:^|[,;:|(]\s*|\s)((?!(?:follow|wait|based|depend)\w*\
 _REPORTED = re.compile(r"[^:.;\n]{0,40}:[ \t]*(?=[A-Za-z][A-Za-z0-9-]*\s+[A-Za-z])")
 
 
+def _in_parenthesis(text: str, start: int, position: int) -> bool:
+    """Whether ``position`` stands inside a parenthesis opened after ``start``."""
+    return text.rfind("(", start, position) > text.rfind(")", start, position)
+
+
 def _study_items(mentions: _Mentions) -> list[Item]:
     text = mentions.text
     items = []
@@ -604,8 +609,11 @@ def _study_items(mentions: _Mentions) -> list[Item]:
         ordered = mentions.in_sentence("STUDY_ORDERED", span) + waiting  # results to come
         pending = {p.start for p in waiting}
         # a result word with "pending" or "not yet available" right after it is none yet
+        # ... and one inside a parenthesis is an aside about something else ("ordered to
+        # evaluate for a neuropathy (B12 low-normal); study pending")
         results = [r for r in mentions.in_sentence("STUDY_RESULT", span) if r.start >= span.end
-                   and not pending & set(range(r.end, r.end + 3))]
+                   and not pending & set(range(r.end, r.end + 3))
+                   and not _in_parenthesis(text, span.end_char, r.start_char)]
         item = _base(span, text)
         item.update(study=_meta(span)["study"], status=status(span))
         sentence_end = mentions.sentence(span).end_char
