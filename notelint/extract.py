@@ -362,8 +362,12 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     item["muscles"] = [m.start_char for m in linked]
     item.update(site=None, laterality=None, site_from=None)
     if own:
+        # the mention's own side ("Right knee flexion contracture ... attributed to the right
+        # hamstrings: popliteal angle 70 degrees on the right versus 30 on the left") outweighs
+        # the sides of muscles read in another clause, where a comparison names the other side
+        written = _side_before(joints[0] if joints else span, mentions, 3) if not adjacent else None
         item.update(site=own[0]["site"], site_from="muscle",
-                    laterality=_combined_side([m["laterality"] for m in own])
+                    laterality=written or _combined_side([m["laterality"] for m in own])
                     or _side_before(joints[0] if joints else span, mentions, 6))
     elif regions and kind in {"muscle", "unknown"}:
         region = regions[0]
