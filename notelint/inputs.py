@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from notelint import errors, files
+from notelint import meta as note_meta
 
 DEFAULT_MAX_CHARS = 1_000_000
 # What a JSON Lines line may take beyond its note's text: the id, the codes, the keys.
@@ -102,6 +103,8 @@ class Note:
     text: str = ""
     codes: list[str] = field(default_factory=list)
     error: errors.InputError | None = None
+    # provider, specialty, facility, vendor, encounter_date (notelint.meta); never note text
+    meta: dict[str, str | None] = field(default_factory=note_meta.empty)
 
 
 def _failed(source: str, kind: str, message: str) -> Note:
@@ -308,7 +311,9 @@ def codes_problem(codes: Any) -> str | None:
 
 def from_record(record: Any, where: str, seen: set[str],
                 max_chars: int = DEFAULT_MAX_CHARS) -> Note:
-    """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts).
+    """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts),
+    with its metadata (``provider``, ``specialty``, ``facility``, ``vendor``,
+    ``encounter_date``: :mod:`notelint.meta`), which an error note keeps too when it is valid.
 
     ``where`` names the record in messages (``batch.jsonl:12``); ``seen`` holds the
     ids already read, for duplicate detection. Strings that are not valid Unicode (JSON
@@ -323,17 +328,26 @@ def from_record(record: Any, where: str, seen: set[str],
     label = printable(str(note_id)) if named else where
     text = record.get("text")
     codes = record.get("codes", [])  # absent: none claimed; anything else must be a list
+    meta, meta_problem = note_meta.from_record(record)
+
+    def failed(kind: str, message: str) -> Note:
+        note = _failed(label, kind, message)
+        note.meta = meta
+        return note
+
     if "text" not in record:
-        return _failed(label, errors.BAD_RECORD, f"{where}: no 'text' field")
+        return failed(errors.BAD_RECORD, f"{where}: no 'text' field")
     if not isinstance(text, str):
-        return _failed(label, errors.BAD_RECORD, f"{where}: 'text' is not a string")
-    problem = codes_problem(codes)
+        return failed(errors.BAD_RECORD, f"{where}: 'text' is not a string")
+    problem = codes_problem(codes) or meta_problem
     if problem:
-        return _failed(label, errors.BAD_RECORD, f"{where}: {problem}")
+        return failed(errors.BAD_RECORD, f"{where}: {problem}")
     if label in seen:
-        return _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
+        return failed(errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
     seen.add(label)
-    return from_text(label, _SURROGATE.sub("\ufffd", text), [printable(c) for c in codes], max_chars)
+    note = from_text(label, _SURROGATE.sub("\ufffd", text), [printable(c) for c in codes], max_chars)
+    note.meta = meta
+    return note
 
 
 def read(paths: Iterable[str], encoding: str | None = None,
