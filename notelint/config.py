@@ -1,6 +1,7 @@
 """Configuration: ``[tool.notelint]`` of pyproject.toml, or ``notelint.toml``, or ``--config FILE``.
 
-Keys: ``select`` and ``ignore`` (rule codes or prefixes such as ``NL2``),
+Keys: ``select`` and ``ignore`` (rule codes or prefixes such as ``NL2``; ``ALL`` is every
+rule, so ``select = ["ALL"]`` with ``ignore = ["NL6"]`` is every rule but NL6),
 ``severity`` (a table of rule code -> error/warning/info), ``bilateral``
 (``"right-left"``, the default, or ``"multiple-sites"``), ``fail-on``
 (the lowest severity that makes the exit status 1).
@@ -47,9 +48,15 @@ def _split(value: Any) -> Any:
     return [v for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
+ALL = "ALL"  # every rule (ruff's spelling); the shortest prefix, so any code or prefix outranks it
+
+
 def _selector(code: str) -> str:
+    if code == ALL:
+        return code
     if not code or not any(rule.startswith(code) for rule in _rules()):
-        raise ValueError(f"{code!r} matches no rule (a rule code such as NL201 or a prefix such as NL2)")
+        raise ValueError(f"{code!r} matches no rule (a rule code such as NL201, a prefix such as NL2, "
+                         "or ALL)")
     return code
 
 
@@ -135,8 +142,8 @@ class Config:
 
     def enabled(self, code: str) -> bool:
         """Whether a rule is on after ``select`` and ``ignore`` (longest prefix wins)."""
-        best_select = max((len(p) for p in self.select if code.startswith(p)), default=-1)
-        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        best_select = max((_length(p) for p in self.select if _covers(p, code)), default=-1)
+        best_ignore = max((_length(p) for p in self.ignore if _covers(p, code)), default=-1)
         if self.select and best_select < 0:
             return False
         return best_ignore <= best_select if best_ignore >= 0 else True
@@ -144,6 +151,14 @@ class Config:
     def severity_of(self, code: str, default: str) -> str:
         """The configured severity of a rule, or its default."""
         return self.severity.get(code, default)
+
+
+def _covers(selector: str, code: str) -> bool:
+    return selector == ALL or code.startswith(selector)
+
+
+def _length(selector: str) -> int:
+    return 0 if selector == ALL else len(selector)
 
 
 def from_mapping(data: Any, where: str) -> Config:

@@ -397,15 +397,32 @@ def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> 
         yield _read_file(path, name, encoding, max_chars)
 
 
+# folders a walk never enters below the one given: they hold tools' files, not notes
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def _skipped_folder(folder: Path) -> bool:
+    """A hidden folder (``.git``, ``.venv``), a Python virtual environment (it holds
+    ``pyvenv.cfg``) or one of :data:`SKIPPED_FOLDERS`: ``notelint check`` with no path walks
+    the current folder, and the ``*.txt`` files of a tool's folders are not notes."""
+    if folder.name.startswith(".") or folder.name in SKIPPED_FOLDERS:
+        return True
+    try:
+        return (folder / "pyvenv.cfg").is_file()
+    except OSError:
+        return False
+
+
 def _walk(folder: Path) -> list[tuple[Path, OSError | None]]:
     """Every ``*.txt`` entry below ``folder`` that is not itself a folder, sorted, with
     ``None``; and every sub-folder that cannot be listed, with its error: so nothing a walk
     passes over is dropped without a word. Entries are not checked here: reading each
     reports a FIFO, a device, a socket or a broken symbolic link.
 
-    Symbolic links to folders are followed, each real folder listed once, where the walk
-    (in name order) first meets it: a link back up the tree is no loop and no note is read
-    twice. An error listing ``folder`` itself is raised.
+    Hidden folders, virtual environments and tools' folders below ``folder`` are not
+    entered (:func:`_skipped_folder`). Symbolic links to folders are followed, each real
+    folder listed once, where the walk (in name order) first meets it: a link back up the
+    tree is no loop and no note is read twice. An error listing ``folder`` itself is raised.
     """
     found: list[tuple[Path, OSError | None]] = []
     listed: set[tuple[int, int]] = set()
@@ -431,7 +448,8 @@ def _walk(folder: Path) -> list[tuple[Path, OSError | None]]:
             except OSError:
                 is_folder = False  # reading it says why
             if is_folder:
-                pending.append(child)
+                if not _skipped_folder(child):
+                    pending.append(child)
             elif entry.name.endswith(".txt"):
                 found.append((child, None))
     return sorted(found, key=lambda item: item[0])
