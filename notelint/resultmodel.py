@@ -255,9 +255,20 @@ class Results(Model):
     results: list[Result]
 
 
+def _untitled(schema: Any) -> Any:
+    """``schema`` without the titles pydantic gives each property (its name, capitalised)."""
+    if isinstance(schema, dict):
+        return {key: ({name: _untitled({k: v for k, v in prop.items() if k != "title"})
+                       for name, prop in value.items()} if key == "properties" else _untitled(value))
+                for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_untitled(item) for item in schema]
+    return schema
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of a result object."""
-    schema = Result.model_json_schema()
+    schema = _untitled(Result.model_json_schema())
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
 
 
