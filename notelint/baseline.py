@@ -26,7 +26,7 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -141,9 +141,13 @@ def save(path: str | Path, entries: Iterable[Entry]) -> None:
 
 
 class Baseline:
-    """The entries of a baseline, matched against a run's findings as they are linted."""
+    """The entries of a baseline, matched against a run's findings as they are linted.
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    ``enabled`` says which rules the run checks (``Config.enabled``): an entry of a rule
+    the run does not check is never stale (``--select NL2`` says nothing of NL4)."""
+
+    def __init__(self, entries: Iterable[Entry], enabled: Callable[[str], bool] | None = None) -> None:
+        self.enabled = enabled or (lambda rule: True)
         self.entries = list(entries)
         self._by_key: dict[tuple[str, str, str], list[Entry]] = defaultdict(list)
         for entry in self.entries:
@@ -173,7 +177,7 @@ class Baseline:
         """Entries of notes linted so far (without an input error) that no finding matched."""
         stale = []
         for key, entries in self._by_key.items():
-            if key[0] in self._seen:
+            if key[0] in self._seen and self.enabled(key[1]):
                 stale.extend(entries[self._used[key]:])
         return sorted(stale, key=lambda e: e.key)
 
@@ -195,8 +199,8 @@ class Recorder:
     previous file holds for the same finding is kept as it was (reviewer, reason, date)."""
 
     def __init__(self, previous: Iterable[Entry], reviewer: str, reason: str,
-                 date: str | None = None) -> None:
-        self.previous = Baseline(previous)
+                 date: str | None = None, enabled: Callable[[str], bool] | None = None) -> None:
+        self.previous = Baseline(previous, enabled)
         self.reviewer = reviewer
         self.reason = reason
         self.date = date or dt.datetime.now(dt.timezone.utc).date().isoformat()
@@ -217,10 +221,11 @@ class Recorder:
                                           self.reason, self.date))
 
     def all_entries(self) -> tuple[list[Entry], int, int]:
-        """The entries to write: this run's, and the previous file's of notes not linted in it
-        (and not an input error in it); with the number kept aside and the number dropped."""
-        outside = [e for e in self.previous.entries if e.source not in self.previous._seen
-                   and e.source not in self.linted]
+        """The entries to write: this run's, and the previous file's of notes or rules not
+        linted in it (a note with an input error is not linted); with the number kept aside
+        and the number dropped."""
+        outside = [e for e in self.previous.entries
+                   if e.source not in self.linted or not self.previous.enabled(e.rule)]
         dropped = len(self.previous.stale())
         return [*self.entries, *outside], len(outside), dropped
 

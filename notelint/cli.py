@@ -379,9 +379,10 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
     try:
         conf = _config(config_file, select, ignore, bilateral)
         codes = _validated_codes(claimed)
-        known = baseline.Baseline(baseline.load(baseline_file)) if baseline_file else None
+        known = baseline.Baseline(baseline.load(baseline_file), conf.enabled) if baseline_file else None
         recorder = (baseline.Recorder(baseline.load(write_baseline) if os.path.exists(write_baseline) else [],
-                                      reviewer or baseline.default_reviewer(), reason)
+                                      reviewer or baseline.default_reviewer(), reason,
+                                      enabled=conf.enabled)
                     if write_baseline else None)
     except NotelintError as exc:
         _fail(str(exc))

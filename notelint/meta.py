@@ -58,7 +58,7 @@ def from_record(record: Mapping[str, Any]) -> tuple[Meta, str | None]:
         if isinstance(value, str) and value.strip():
             meta[name] = value.strip()
     if meta["encounter_date"]:
-        meta["encounter_date"] = meta["encounter_date"][:10]
+        meta["encounter_date"] = _date(meta["encounter_date"])
     return meta, None
 
 
@@ -71,5 +71,10 @@ def checked(values: Mapping[str, Any]) -> Meta:
         if isinstance(value, str) and value.strip() and problem(name, value.strip()) is None:
             meta[name] = value.strip()
     if meta["encounter_date"]:
-        meta["encounter_date"] = meta["encounter_date"][:10]
+        meta["encounter_date"] = _date(meta["encounter_date"])
     return meta
+
+
+def _date(value: str) -> str:
+    """The date of a FHIR date or dateTime (``2026-11-30T08:15:00Z`` is ``2026-11-30``)."""
+    return value.split("T", 1)[0]

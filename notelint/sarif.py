@@ -8,6 +8,9 @@ baseline fingerprint of :mod:`notelint.baseline`, which survives edits elsewhere
 the note, so code-scanning tools track a finding across runs). Inputs that could not
 be linted are tool execution notifications.
 
+With ``--baseline`` and ``--show-baselined``, each result has ``baselineState``:
+``unchanged`` for a finding the baseline records, ``new`` for the others.
+
 Standard input (``-``) has no URI: it is an entry of the run's ``artifacts`` (described
 as standard input, role ``analysisTarget``) and its locations point at it by ``index``.
 
@@ -113,6 +116,8 @@ def document(pairs: Iterable[tuple[dict[str, Any], str | None]]) -> dict[str, An
             if text is not None:
                 entry["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f["rule"], text, f["start"],
                                                                              f["end"])}
+            if "baselined" in f:  # --baseline with --show-baselined
+                entry["baselineState"] = "unchanged" if f["baselined"] else "new"
             entry["properties"] = {"suggestedCodes": result["suggested_codes"]}
             if f["suggestion"]:
                 entry["properties"]["suggestion"] = f["suggestion"]

@@ -284,3 +284,28 @@ def test_cli_review_csv_error_rows_and_baselined_column(tmp_path):
     shown = run("check", str(path), "--format", "csv", "--baseline", str(saved), "--show-baselined")
     marked = list(csv.DictReader(io.StringIO(shown.stdout, newline="")))
     assert {r["baselined"] for r in marked[:-1]} == {"true"} and Path(saved).is_file()
+
+
+def test_cli_review_baseline_entries_of_rules_not_checked_are_not_stale(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(LESS_SPECIFIC, encoding="utf-8")
+    saved = tmp_path / "baseline.json"
+    run("check", str(path), "--write-baseline", str(saved))
+    whole = baseline.load(saved)
+    assert {e.rule for e in whole} > {"NL201"}
+    only = run("check", str(path), "--select", "NL201", "--baseline", str(saved))
+    assert "0 stale entries" in only.stdout and only.exit_code == 0
+    run("check", str(path), "--select", "NL201", "--write-baseline", str(saved))
+    assert baseline.load(saved) == whole
+
+
+def test_cli_review_sarif_baseline_state(tmp_path, sarif_schema):
+    path = tmp_path / "a.txt"
+    path.write_text(LESS_SPECIFIC, encoding="utf-8")
+    saved = tmp_path / "baseline.json"
+    run("check", str(path), "--select", "NL201", "--write-baseline", str(saved))
+    log = json.loads(run("check", str(path), "--format", "sarif", "--baseline", str(saved),
+                         "--show-baselined").stdout)
+    jsonschema.validate(log, sarif_schema)
+    states = {r["ruleId"]: r["baselineState"] for r in log["runs"][0]["results"]}
+    assert states["NL201"] == "unchanged" and set(states.values()) == {"unchanged", "new"}
