@@ -139,7 +139,10 @@ def lint_dataframe(df: DataFrame, text_col: str = "text", id_col: str = "id",
             commas, semicolons or spaces. None: only codes written in the note.
         config: A :class:`notelint.config.Config` or a mapping with the keys of
             ``[tool.notelint]``; None is the default configuration.
-        evidence: Add ``evidence_json``, the OUTPUT.md ``evidence`` object as JSON.
+        evidence: Add ``evidence_json``, the docs/output.md ``evidence`` object as JSON.
+
+    Columns named as the metadata fields (``provider``, ``specialty``, ``facility``,
+    ``vendor``, ``encounter_date``) are the notes' metadata, read as text (``meta``).
 
     Returns:
         A lazy DataFrame; nothing runs until an action (a write, ``collect``...).
@@ -152,8 +155,9 @@ def lint_dataframe(df: DataFrame, text_col: str = "text", id_col: str = "id",
     types = _types(df, text_col, id_col, codes_col)
     text = (_column(text_col) if isinstance(types[text_col], StringType)
             else F.lit(None).cast("string"))  # not a string: "'text' is not a string" per row
+    meta = [_column(name).cast("string").alias(name) for name in META_FIELDS if name in types]
     notes = df.select(_column(id_col).cast("string").alias("id"), text.alias("text"),
-                      _codes_column(types, codes_col).alias("codes"))
+                      _codes_column(types, codes_col).alias("codes"), *meta)
     return notes.mapInPandas(_Task(_config(config), "columns", evidence), schema(evidence))
 
 
@@ -196,7 +200,8 @@ def _from_columns(record: dict[str, Any]) -> tuple[str | None, Note]:
     note_id = _note_id(record["id"])
     if note_id is None:
         return _without_id()
-    fields = {"id": note_id, "text": record["text"], "codes": _codes(record["codes"])}
+    fields = {"id": note_id, "text": record["text"], "codes": _codes(record["codes"]),
+              **{name: record[name] for name in META_FIELDS if isinstance(record.get(name), str)}}
     return note_id, from_record(fields, note_id, set())
 
 
