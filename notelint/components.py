@@ -13,12 +13,12 @@ import importlib.util
 import os
 import sys
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from notelint.batching import BatchedPipe
 from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_lexicon
@@ -107,6 +107,17 @@ def target_rules(rules: list[Rule]) -> list:
     return out
 
 
+def _scope_ends_at(stops: frozenset[str]) -> Callable[[Span, Span, Span], bool]:
+    """A ConText ``on_modifies`` callback: the modifier reaches no target past one of the
+    ``stops`` tokens (``metadata.scope_ends_at`` of a rule: "to prevent" ends at a comma)."""
+
+    def reaches(target: Span, modifier: Span, between: Span) -> bool:
+        return not any(token.text in stops for token in between
+                       if not modifier.start <= token.i < modifier.end)
+
+    return reaches
+
+
 def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
     simple token patterns become phrase rules (see notelint.phrases)."""
@@ -115,6 +126,9 @@ def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     excluded = set(ours.get("exclude_default", []))
     rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
     rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+    for rule in rules:
+        if stops := (rule.metadata or {}).get("scope_ends_at"):
+            rule.on_modifies = _scope_ends_at(frozenset(stops))
     out = []
     for rule in rules:
         phrases = expand(rule.pattern)
@@ -126,7 +140,7 @@ def context_rules(default_path: str, ours: dict[str, Any]) -> list:
                 phrase, rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
                 excluded_types=rule.excluded_types, max_scope=rule.max_scope,
                 max_targets=rule.max_targets, terminated_by=rule.terminated_by,
-                metadata=rule.metadata))
+                on_modifies=rule.on_modifies, metadata=rule.metadata))
     return out
 
 

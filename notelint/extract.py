@@ -425,8 +425,16 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
         if muscle["laterality"]:
             by_name.setdefault(muscle["muscle"], set()).add(muscle["laterality"])
     named = {m["start"]: m["muscle"] for m in muscles}
+    # else the one side the note gives the region of its site ("full-thickness burns of the
+    # left anterior upper arm" for a sideless biceps contracture)
+    by_site: dict[str, set[str]] = {}
+    for region in mentions.of("REGION") if sideless else ():
+        if side := _side_before(region, mentions):
+            by_site.setdefault(_meta(region)["site"], set()).add(side)
     for item in sideless:
         sides = set().union(*(by_name.get(named.get(start), set()) for start in item["muscles"]))
+        if not sides:
+            sides = by_site.get(item["site"], set())
         if len(sides) == 1:
             item["laterality"] = sides.pop()
     for item in pending:
@@ -444,6 +452,28 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
             item.update(site=found[0]["site"], site_from="muscle")
         if not item["laterality"]:
             item["laterality"] = _combined_side([m["laterality"] for m in found])
+
+
+def _assessment_speaks_last(contractures: list[Item], mentions: _Mentions) -> None:
+    """A contracture the history tells of takes the status the assessment gives the same
+    contracture ("History: ... she then developed a left gastrocnemius contracture";
+    "Assessment: left gastrocnemius contracture resolved"): when an assessment mention of its
+    site, sides agreeing, is historical or negated and none there is affirmed."""
+    sections = getattr(mentions.doc._, "notelint_sections", None)
+    if sections is None:
+        return
+    where = [sections.at(item["start"]) for item in contractures]
+    verdicts: dict[tuple[str | None, str | None], set[str]] = {}
+    for item, section in zip(contractures, where, strict=True):
+        if section == "assessment" and item["site"]:
+            verdicts.setdefault((item["site"], item["laterality"]), set()).add(item["status"])
+    for item, section in zip(contractures, where, strict=True):
+        if section not in {"history", "past_history"} or item["status"] != "affirmed":
+            continue
+        said = [statuses for (site, side), statuses in verdicts.items()
+                if site == item["site"] and sides_agree(side, item["laterality"])]
+        if said and not any("affirmed" in s for s in said):
+            item["status"] = "historical" if any("historical" in s for s in said) else "negated"
 
 
 def _mark_shortened(muscle_items: dict[int, Item], mentions: _Mentions) -> None:
@@ -540,7 +570,7 @@ def _function_items(mentions: _Mentions) -> list[Item]:
 # a finding, then "on" / "per" and the study with at most two words before it, at its end
 _FOUND_ON = re.compile(r"(?:^|[,;:|(]\s*|\s)((?!(?:follow|wait|based|depend)\w*\b)[A-Za-z][^,.;:|\n]{1,60}?)"
                        r"\s+(?:on|per)\s+(?:[A-Za-z]+\s+){0,2}$")
-_REPORTED = re.compile(r"[^:.;\n]{0,40}:[ \t]*(?=[A-Za-z][A-Za-z-]*\s+[A-Za-z])")
+_REPORTED = re.compile(r"[^:.;\n]{0,40}:[ \t]*(?=[A-Za-z][A-Za-z0-9-]*\s+[A-Za-z])")
 
 
 def _study_items(mentions: _Mentions) -> list[Item]:
@@ -558,7 +588,13 @@ def _study_items(mentions: _Mentions) -> list[Item]:
         sentence_end = mentions.sentence(span).end_char
         # "MRI L upper arm 02/2025: fibrosis of the biceps ...": what follows its colon reports it
         # ("MRI: to be scheduled" is an order, not a report)
-        colon = None if ordered else _REPORTED.match(text, span.end_char, sentence_end)
+        # ... unless an order stands after the colon; one in the label before it ("MRI lumbar
+        # spine 03/2025 (ordered by PCP): L5-S1 disc protrusion") was the order of this report
+        colon = _REPORTED.match(text, span.end_char, sentence_end)
+        if colon and any(o.start_char >= colon.end() for o in ordered):
+            colon = None
+        if colon:
+            ordered = []
         # "PVL on infant MRI", "denervation on EMG": the finding stands before the study
         sentence_start = mentions.sentence(span).start_char
         lo = max(sentence_start, span.start_char - 80)
@@ -636,6 +672,7 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     evidence["muscles"] = list(muscle_items.values())
     _mark_shortened(muscle_items, mentions)
     _whole_note(evidence["contractures"], evidence["muscles"], mentions)
+    _assessment_speaks_last(evidence["contractures"], mentions)
     evidence["rom"] = [{**_base((m.start, m.end), text), "degrees": m.value, "motion": m.motion,
                         "range": list(m.range) if m.range else None}
                        for m in doc._.notelint_rom]

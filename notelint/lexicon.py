@@ -43,7 +43,7 @@ ANATOMY_FILES: dict[str, tuple[str, ...]] = {
     "laterality.jsonl": ("SIDE",),
     "regions.jsonl": ("REGION", "JOINT"),
 }
-ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam", "position")
+ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam", "position", "table")
 SECTION_FILES: dict[str, tuple[str, ...]] = {"sections.jsonl": ("SECTION",)}
 SECTION_NAMES = ("history", "past_history", "family_history", "social_history", "exam",
                  "procedure", "assessment", "plan", "goals", "studies", "consent", "reflexes", "other")
@@ -241,6 +241,10 @@ def check_context_rules(path: Path) -> dict[str, Any]:
             raise PatternError(str(path), None, f"rule {number}: unknown key(s) {sorted(unknown)}")
         if rule.get("direction") not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:
             raise PatternError(str(path), None, f"rule {number}: bad direction {rule.get('direction')!r}")
+        stops = (rule.get("metadata") or {}).get("scope_ends_at", [])
+        if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
+            raise PatternError(str(path), None, f"rule {number}: 'scope_ends_at' must be a list "
+                                                "of tokens ('[\",\", \";\"]')")
     return data
 
 

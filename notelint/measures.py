@@ -25,6 +25,7 @@ from notelint.lexicon import Lexicon, Rule, load_lexicon
 from notelint.regexscan import AnchoredRegex, WordStarts
 from notelint.sections import Sections
 from notelint.spans import DisjointSpans
+from notelint.tables import RomTables
 
 _CLAUSE_BREAK = re.compile(r"[\n;]|\.\s|,(?=[A-Z ]*[A-Z]:)")
 
@@ -74,8 +75,9 @@ class RomFrames:
        there, and no excluding word);
     5. inside a procedure section, only a motion with no excluding word in its
        clause, or an exam under anaesthesia, measures a patient; a value right after a
-       ``position`` preposition there ("at 45 degrees of flexion", "in 20 degrees") is where
-       the joint was held, not a measured range.
+       ``position`` preposition there, its motion named only after it ("tracked centrally at
+       45 degrees of flexion", "in 20 degrees of flexion"), is where the joint was held, not a
+       measured range ("range of motion was verified at 0 degrees" is one).
     """
 
     def __init__(self, rules: list[Rule]) -> None:
@@ -125,7 +127,7 @@ class RomFrames:
                 _last_hit(rx, text, max(section_start, value_start - w), value_start) >= 0
                 for rx, w in self.exam):
             # an operation: only a measured motion with no positioning or device frame
-            if self.position and self.position.search(
+            if last != "motion" and self.position and self.position.search(
                     text, max(section_start, value_start - self.position_window), value_start):
                 return False
             return (last == "motion" or after == "motion") and "exclude" not in roles
@@ -184,6 +186,9 @@ class MeasureExtractor:
             rf"(?<![A-Za-z])(?:(?:{joint})\s+)?(?:{motion})(?![A-Za-z])", re.IGNORECASE
         )
         self.frames = RomFrames(lexicon.of("ROM_FRAME"))
+        motion_words = _words_regex([w for r in lexicon.of("ROM_FRAME")
+                                     if r.metadata["role"] == "motion" and not r.metadata.get("after")
+                                     for w in r.metadata["words"]])
         self.jaw_rules = [AnchoredRegex(re.compile(r.pattern)) for r in lexicon.of("ROM_MM")]
         self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
         contexts = lexicon.of("STRENGTH_CONTEXT")
@@ -191,6 +196,8 @@ class MeasureExtractor:
                                  for r in contexts if r.metadata.get("strength", "strong") == "strong"]
         self.strength_regions = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                                  for r in contexts if r.metadata.get("strength") == "region"]
+        self.tables = RomTables(lexicon.of("ROM_FRAME"),
+                                lambda label: motion_words.search(label) is not None)
         prefix = r"[\s,:]*(?:(?:in|of|at|on|with)\s+)?(?:the\s+)?"
         self.strength_after, self.region_after = (
             _frame_regex([w for r in contexts if r.metadata.get("strength") == role
@@ -254,7 +261,17 @@ class MeasureExtractor:
                 candidates.append((match.start(), match.end(), (value, value_start, arc, end)))
         found: list[Measure] = []
         floor = 0
+        tables = {start: (end, value, label) for start, end, value, label in self.tables.values(text)
+                  if not sections or sections.at(start) not in {"goals", "procedure", "plan"}}
+        # a table's own reading outweighs a regular expression's over the same characters
+        candidates = [c for c in candidates
+                      if not any(c[0] < end and start < c[1] for start, (end, _, _) in tables.items())]
+        candidates += [(start, end, (value, start, None, end)) for start, (end, value, _) in tables.items()]
         for start, end, (value, value_start, arc, value_end) in _keep_longest(candidates):
+            if start in tables and tables[start][0] == end:
+                found.append(Measure(start, end, value, tables[start][2]))  # its row names the motion
+                floor = end
+                continue
             section = sections.at(start) if sections else None
             section_start = sections.start_of(start) if sections else 0
             if section == "goals" or not self.frames.governs(

@@ -57,8 +57,11 @@ def _label(title: str) -> bool:
 
 def headers(text: str) -> list[Header]:
     """Section headers: ``(start, end, title, all_caps)`` in text order."""
+    # a closing parenthesis the title never opened ends a parenthetical, not a header:
+    # "MRI lumbar spine (ordered by PCP): disc protrusion"
     found = [(m.start(), m.end(), m.group()[:-1], not _label(m.group()[:-1].strip()))
-             for m in _CAPS_HEADER.finditer(text)]
+             for m in _CAPS_HEADER.finditer(text)
+             if m.group().count(")") <= m.group().count("(")]
     caps = {start for start, *_ in found}
     for match in _LINE_HEADER.finditer(text):
         start = match.start() + len(match.group()) - len(match.group().lstrip())

@@ -56,3 +56,32 @@ def test_lexicon_bad_regex_is_reported(copy_of_patterns):
     line = _append(path, {"literal": "bad", "category": "ROM", "pattern": "(?P<deg>\\d+"})
     with pytest.raises(PatternError, match=rf"rom.jsonl:{line}: invalid regular expression"):
         load_lexicon(copy_of_patterns)
+
+
+def test_lexicon_bad_context_scope_stop_is_reported(copy_of_patterns):
+    path = copy_of_patterns / "context_rules.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["context_rules"].append({"literal": "x", "category": "HISTORICAL", "direction": "BACKWARD",
+                                  "metadata": {"scope_ends_at": ";"}})
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PatternError, match="'scope_ends_at' must be a list"):
+        load_lexicon(copy_of_patterns)
+
+
+def test_context_scope_ends_at_a_stop_token(nlp_lint):
+    # "to prevent" reaches its object only up to a comma; "resolved" reads back to a semicolon
+    statuses = nlp_lint(
+        "Using a slow stretch to avoid the catch, the right hamstring contracture is evident.")
+    assert statuses == ["affirmed"]
+    assert nlp_lint("Stretching to prevent hamstring contracture.") == ["hypothetical"]
+    assert nlp_lint("Right hamstring contracture persists; the spasm resolved.") == ["affirmed"]
+    assert nlp_lint("Left gastrocnemius contracture resolved; all goals met.") == ["historical"]
+
+
+@pytest.fixture
+def nlp_lint():
+    import notelint
+
+    def statuses(text):
+        return [c["status"] for c in notelint.lint(text).evidence["contractures"]]
+    return statuses

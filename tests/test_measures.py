@@ -154,3 +154,24 @@ def test_measures_strength_in_context(evidence_of, text, expected):
 ])
 def test_measures_not_a_grade(evidence_of, text):
     assert grades(evidence_of, text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Goniometry (R / L), degrees:\n  Knee extension ......... -20 / 0\n  Ankle DF ............... 5 / 15\n",
+     [-20, 0, 5, 15]),
+    ("| Muscle length (deg) | R | L |\n| Popliteal angle | 60 | 25 |\n| MMT knee flex | 5/5 | 4 minus |\n",
+     [60, 25]),
+    ("ROM (PROM, deg) | Motion | R | L |\n    | Elbow extension | -35 | 0 |\n", [-35, 0]),
+])
+def test_measures_rom_tables_with_the_unit_in_the_caption(evidence_of, text, expected):
+    # a caption's unit governs the rows below it whose label names a motion; grades are no ROM
+    assert [i["degrees"] for i in evidence_of(text)["rom"]] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Vitals (temp in degrees):\n  Temperature ...... 98 / 99\n",
+    "Goniometry, degrees:\n\n  Knee extension ... -20 / 0\n",  # a blank line ends the table
+    "GOALS:, ROM in degrees:\n  Knee flexion ...... 120 / 120\n",
+])
+def test_measures_not_rom_tables(evidence_of, text):
+    assert evidence_of(text)["rom"] == []

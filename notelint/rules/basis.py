@@ -107,7 +107,11 @@ def spasm_not_contracture(facts: NoteFacts) -> Iterator[Hit]:
     spasm = facts.affirmed("spasm")
     if not spasm or facts.affirmed("myogenic"):
         return
-    if any(c["kind"] in {"muscle", "unknown"} for c in facts.affirmed("contractures")):
+    # an exam that denies the shortening ("no fixed shortening", "no fixed muscle shortening
+    # on exam") outweighs a bare mention of the word ("contracted" as the patient puts it, a
+    # referral's "calf muscle contracture")
+    denied = any(i.get("status") == "negated" for i in facts.evidence["myogenic"])
+    if not denied and any(c["kind"] in {"muscle", "unknown"} for c in facts.affirmed("contractures")):
         return
     item = spasm[0]
     code = codes.route(item.get("category_code", "M62.83"), place=item.get("spasm_site"))

@@ -1,0 +1,77 @@
+"""ROM degree values of tables whose unit is written once, in a caption or header.
+
+Flowsheets and templated notes write goniometry as a table::
+
+    Goniometry (L / R), degrees:
+      1st MTP extension ............ 25 / 70
+    | Muscle length (deg) | R | L |
+    | Popliteal angle | 15 | 55 |
+
+No number of such a row has a unit of its own, so the regular expressions of
+``patterns/rom.jsonl`` (which need one, or a motion word governing the value) do
+not read them. :class:`RomTables` does: a caption line holds one of the ``table``
+words of ``ROM_FRAME`` (``deg``, ``degrees``, ``°``) and no value with a unit; each
+of the rows after it (up to ``window`` lines, until a blank line) whose label names a
+motion (the ``motion`` words of ``ROM_FRAME``) and holds none of its ``not_rows``
+words (a row of grades) gives one value per number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from notelint.lexicon import Rule
+
+_LINE = re.compile(r"([^\n]*)(?:\n|$)")
+_VALUE_WITH_UNIT = re.compile(r"\d\s*(?:°|deg)", re.IGNORECASE)
+# a number standing alone in a cell: not part of a fraction ("5/5", "4/5"), a date or a decimal
+_NUMBER = re.compile(r"(?<![\w./+])([-\u2212]?\d{1,3})(?![\w.]|\s*/\s*5\b|/\d)")
+# where a row's label ends: its first cell, dotted leaders, a colon, or the first number
+_LABEL_END = re.compile(r"\|\s*(?=\S)|\.{3,}|:|(?=\s[-\u2212]?\d)")
+
+
+class RomTables:
+    """Finds the degree values of ROM tables (see the module docstring)."""
+
+    def __init__(self, rules: list[Rule], is_motion: Callable[[str], bool]) -> None:
+        tables = [r for r in rules if r.metadata["role"] == "table"]
+        words = sorted({w for r in tables for w in r.metadata["words"]}, key=len, reverse=True)
+        self.caption = (re.compile(r"(?<![A-Za-z])(?:" + "|".join(map(re.escape, words))
+                                   + r")(?![A-Za-z])", re.IGNORECASE) if words else None)
+        self.window = max((r.metadata["window"] for r in tables), default=0)
+        self.is_motion = is_motion
+        grades = sorted({w.lower() for r in tables for w in r.metadata.get("not_rows", [])})
+        self.grades = (re.compile(r"(?<![A-Za-z])(?:" + "|".join(map(re.escape, grades))
+                                  + r")(?![A-Za-z])", re.IGNORECASE) if grades else None)
+
+    def values(self, text: str) -> list[tuple[int, int, int, str]]:
+        """``(start, end, degrees, label)`` of each table value, in text order."""
+        if self.caption is None or not self.caption.search(text):
+            return []
+        lines = [(m.start(), m.group(1)) for m in _LINE.finditer(text)]
+        found: list[tuple[int, int, int, str]] = []
+        for index, (_, line) in enumerate(lines):
+            caption = self.caption.search(line)
+            if caption is None or _VALUE_WITH_UNIT.search(line):
+                continue
+            # the caption's own line may be the header row ("ROM (PROM, deg) | Motion | R | L |")
+            for row_start, row in lines[index + 1 : index + 1 + self.window]:
+                if not row.strip():
+                    break
+                found += self._row(row_start, row)
+        return sorted(set(found))
+
+    def _row(self, start: int, row: str) -> list[tuple[int, int, int, str]]:
+        body = row.strip().strip("|").strip()
+        offset = start + row.index(body) if body else start
+        end = _LABEL_END.search(body)
+        if end is None or end.start() == 0:
+            return []
+        label = body[: end.start()].strip(" .:|")
+        if not label or not self.is_motion(label) or (self.grades and self.grades.search(body)):
+            return []  # a row of grades ("MMT knee flex | 5/5 | 4 minus") is no goniometry
+        return [(offset + m.start(1), offset + m.end(1), int(m.group(1).replace("\u2212", "-")),
+                 label)
+                for m in _NUMBER.finditer(body, end.start())
+                if -180 <= int(m.group(1).replace("\u2212", "-")) <= 360]
