@@ -4,7 +4,9 @@ Keys: ``select`` and ``ignore`` (rule codes or prefixes such as ``NL2``; ``ALL``
 rule, so ``select = ["ALL"]`` with ``ignore = ["NL6"]`` is every rule but NL6),
 ``severity`` (a table of rule code -> error/warning/info), ``bilateral``
 (``"right-left"``, the default, or ``"multiple-sites"``), ``fail-on``
-(the lowest severity that makes the exit status 1).
+(the lowest severity that makes the exit status 1, as ``--fail-on`` on the command line;
+``severity = "error"``, a level rather than a table, is read as ``fail-on`` with a
+deprecation warning).
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ def validate(data: Any, where: str) -> Any:
 
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: the settings must be a table, not {type(data).__name__}")
+    data = _threshold_alias(data, where)
     try:
         return table_model().model_validate(data)
     except ValidationError as exc:
@@ -115,6 +118,22 @@ def validate(data: Any, where: str) -> Any:
             raise ConfigError(f"{where}: unknown key {key!r}; allowed: {sorted(KEYS)}") from None
         message = problem["msg"].removeprefix("Value error, ").replace("\n", " ")
         raise ConfigError(f"{where}: {key!r}: {message}") from None
+
+
+def _threshold_alias(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """``severity = "error"`` (a level, not a table): the failing threshold under the CLI's
+    old option name. Still read, as ``fail-on`` (unless that is given too), with a
+    deprecation warning on stderr; ``severity`` is the table of per-rule levels."""
+    value = data.get("severity")
+    if not (isinstance(value, str) and value in SEVERITIES):
+        return data
+    from notelint.errors import one_line
+
+    sys.stderr.write(f"notelint: warning: {one_line(where)}: 'severity = \"{value}\"' as the failing "
+                     f"threshold is deprecated; write 'fail-on = \"{value}\"' (severity is the table "
+                     "of per-rule levels)\n")
+    rest = {key: item for key, item in data.items() if key != "severity"}
+    return {**rest, "fail-on": data.get("fail-on", value)}
 
 
 @dataclass(frozen=True)

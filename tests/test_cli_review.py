@@ -309,3 +309,14 @@ def test_cli_review_sarif_baseline_state(tmp_path, sarif_schema):
     jsonschema.validate(log, sarif_schema)
     states = {r["ruleId"]: r["baselineState"] for r in log["runs"][0]["results"]}
     assert states["NL201"] == "unchanged" and set(states.values()) == {"unchanged", "new"}
+
+
+def test_cli_review_config_severity_level_is_the_deprecated_threshold(note, tmp_path):
+    config = tmp_path / "notelint.toml"
+    config.write_text('select = ["NL602"]\nseverity = "info"\n', encoding="utf-8")
+    result = run("check", str(note), "--config", str(config))
+    assert result.exit_code == 1  # NL602 is info, and info now fails the run
+    assert "'severity = \"info\"' as the failing threshold is deprecated" in result.stderr
+    config.write_text('select = ["NL602"]\nfail-on = "info"\n', encoding="utf-8")
+    result = run("check", str(note), "--config", str(config))
+    assert result.exit_code == 1 and "deprecated" not in result.stderr
