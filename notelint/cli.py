@@ -549,25 +549,22 @@ def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: 
 def summary_cmd(results_file: str, by: str, fmt: str, output_file: str | None) -> None:
     """Count results (of 'check --format jsonl' or json; - for stdin) by provider, specialty,
     facility, vendor, rule or verdict: notes, applicable notes, verdicts, findings by rule."""
+    import io
+
     from notelint import summary
     from notelint.files import open_regular
 
     try:
-        if results_file == "-":
-            stream: Any = sys.stdin
-        else:
-            stream = open_regular(results_file)
+        stream = sys.stdin.buffer if results_file == "-" else open_regular(results_file)
     except OSError as exc:
         _fail(f"{results_file}: cannot read ({exc.strerror or exc.__class__.__name__})")
-    import io
-
-    text = stream if results_file == "-" else io.TextIOWrapper(stream, encoding="utf-8")
     try:
-        with text:
+        with io.TextIOWrapper(stream, encoding="utf-8") as text:
             counted = summary.summarize(summary.read(text, results_file), by)
-    except (NotelintError, UnicodeDecodeError) as exc:
-        message = str(exc) if isinstance(exc, NotelintError) else f"{results_file}: not UTF-8"
-        _fail(message)
+    except NotelintError as exc:
+        _fail(str(exc))
+    except UnicodeDecodeError:
+        _fail(f"{results_file}: not UTF-8")
     with _output(output_file) as out:
         summary.write(counted, fmt, out)
 

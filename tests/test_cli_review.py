@@ -320,3 +320,18 @@ def test_cli_review_config_severity_level_is_the_deprecated_threshold(note, tmp_
     config.write_text('select = ["NL602"]\nfail-on = "info"\n', encoding="utf-8")
     result = run("check", str(note), "--config", str(config))
     assert result.exit_code == 1 and "deprecated" not in result.stderr
+
+
+def test_cli_review_summary_reads_stdin_and_refuses_what_is_not_results(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": LESS_SPECIFIC, "vendor": "ScribeCo"}) + "\n",
+                    encoding="utf-8")
+    results = run("check", str(path), "--format", "json").stdout
+    out = run("summary", "-", "--by", "vendor", "--format", "csv", stdin=results)
+    rows = list(csv.DictReader(io.StringIO(out.stdout, newline="")))
+    assert [r["vendor"] for r in rows] == ["ScribeCo", "total"] and rows[0]["notes"] == "1"
+    assert int(rows[0]["findings"]) == len(json.loads(results)["results"][0]["findings"])
+    notes = run("summary", str(path))  # the notes, not their results
+    assert notes.exit_code == 2 and "not a notelint result" in notes.stderr
+    assert "hamstring" not in notes.stderr
+    assert run("summary", str(tmp_path / "none.jsonl")).exit_code == 2
