@@ -8,71 +8,23 @@
 >>> [f.rule for f in result.findings][:2]
 ['NL201', 'NL204']
 
-``Result.to_dict()`` is exactly the result object of OUTPUT.md, as the CLI's
-``--format json`` writes it. The pipeline is built once per process and reused.
+``Result`` and ``Finding`` are the typed result model of :mod:`notelint.resultmodel`
+(pydantic, frozen); ``Result.to_dict()`` is exactly the result object of
+docs/output.md, as the CLI's ``--format json`` writes it. The pipeline is built once
+per process and reused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from notelint.config import Config, from_mapping
+from notelint.resultmodel import Finding, Result
+
+__all__ = ["Finding", "Result", "lint", "lint_many"]
 
 DEFAULT_TIMEOUT = 60.0  # seconds a note may take (notelint.linter.DEFAULT_TIMEOUT)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One finding: a rule that fired at a span of the note."""
-
-    rule: str
-    name: str
-    severity: str
-    message: str
-    start: int
-    end: int
-    line: int
-    column: int
-    suggestion: str | None
-    suggestions: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The finding object of OUTPUT.md."""
-        return {"rule": self.rule, "name": self.name, "severity": self.severity,
-                "message": self.message, "start": self.start, "end": self.end,
-                "line": self.line, "column": self.column, "suggestion": self.suggestion,
-                "suggestions": list(self.suggestions)}
-
-
-@dataclass(frozen=True)
-class Result:
-    """The result of one note (OUTPUT.md)."""
-
-    source: str
-    applicable: bool
-    verdict: str
-    claimed_codes: list[str]
-    suggested_codes: list[str]
-    findings: list[Finding]
-    evidence: dict[str, list[dict[str, Any]]] = field(repr=False)
-    error: dict[str, str] | None
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Result:
-        """A record from the result object of OUTPUT.md."""
-        return cls(data["source"], data["applicable"], data["verdict"], list(data["claimed_codes"]),
-                   list(data["suggested_codes"]), [Finding(**f) for f in data["findings"]],
-                   data["evidence"], data["error"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result object of OUTPUT.md."""
-        return {"source": self.source, "applicable": self.applicable, "verdict": self.verdict,
-                "claimed_codes": list(self.claimed_codes),
-                "suggested_codes": list(self.suggested_codes),
-                "findings": [f.to_dict() for f in self.findings],
-                "evidence": self.evidence, "error": self.error}
 
 
 def _config(config: Config | Mapping[str, Any] | None) -> Config:

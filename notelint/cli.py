@@ -22,7 +22,7 @@ import click
 
 from notelint import __version__
 from notelint.batch import batch  # its own module: pyspark loads only when it runs
-from notelint.errors import NotelintError
+from notelint.errors import NotelintError, one_line
 from notelint.serve import serve
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -135,7 +135,6 @@ def _text_encoding(ctx: click.Context, param: click.Parameter, value: str | None
 
 
 _common = [
-    click.argument("paths", nargs=-1, required=True),
     click.option("--encoding", callback=_text_encoding,
                  help="Text encoding of the note files (default UTF-8)."),
     click.option("--max-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
@@ -313,74 +312,112 @@ def _exit(code: Any) -> None:
     os._exit(status)
 
 
+def _deprecated_severity(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--severity``, the failing threshold's old name: still works, with a warning."""
+    if value is not None:
+        click.echo("notelint: warning: --severity is deprecated; use --fail-on (the configuration's "
+                   "key is fail-on too)", err=True)
+    return value
+
+
 @cli.command()
+@click.argument("paths", nargs=-1)
 @_with_common
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "html"]),
-              default="text", show_default=True, help="Output format.")
+@click.option("--format", "fmt",
+              type=click.Choice(["text", "json", "jsonl", "sarif", "html", "csv"]),
+              default="text", show_default=True, help="Output format (csv: one row per finding).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the output to this file, not standard output.")
 @click.option("--code", "claimed", multiple=True, metavar="CODE",
               help="A claimed ICD-10-CM code for every note (repeatable).")
-@click.option("--select", multiple=True, help="Only these rules (codes or prefixes, e.g. NL2).")
+@click.option("--select", multiple=True,
+              help="Only these rules (codes or prefixes, e.g. NL2; ALL for every rule).")
 @click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit status 1 [default: the configuration's "
+                   "fail-on, or warning].")
 @click.option("--severity", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Lowest severity that makes the exit status 1 [default: warning].")
+              callback=_deprecated_severity, hidden=True,
+              help="Deprecated: the old name of --fail-on.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--statistics", is_flag=True, help="Count findings per rule (text format).")
+@click.option("--statistics", is_flag=True,
+              help="Counts only: findings per rule and verdicts, most frequent first (text format).")
+@click.option("--show-source/--no-show-source", default=True, show_default=True,
+              help="Show each finding's line of the note with a caret under it (text format).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings this baseline file does not record.")
+@click.option("--show-baselined", is_flag=True,
+              help="With --baseline: report recorded findings too, marked as baselined.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False),
+              help="Record the findings of this run in a baseline file (no note text, hashes only).")
+@click.option("--reviewer", help="With --write-baseline: who reviewed the findings "
+                                 "[default: NOTELINT_REVIEWER, or the login name].")
+@click.option("--reason", default="reviewed and accepted", show_default=True,
+              help="With --write-baseline: why the findings are accepted.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
 @click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
               help="Same site on both sides: right and left codes, or M62.49.")
 def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
-          timeout: float, fmt: str,
+          timeout: float, fmt: str, output_file: str | None,
           claimed: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-          severity: str | None, exit_zero: bool, statistics: bool, quiet: bool,
-          config_file: str | None,
-          bilateral: str | None) -> None:
-    """Lint notes (.txt files, folders, - for stdin, .jsonl, FHIR .json) against the M62.4- rules."""
-    from notelint import output
+          fail_on: str | None, severity: str | None, exit_zero: bool, statistics: bool,
+          show_source: bool, baseline_file: str | None, show_baselined: bool,
+          write_baseline: str | None, reviewer: str | None, reason: str, quiet: bool,
+          config_file: str | None, bilateral: str | None) -> None:
+    """Lint notes (.txt files, folders, - for stdin, .jsonl, FHIR .json; default: the current
+    folder) against the M62.4- rules."""
+    from notelint import baseline
     from notelint.rules import SEVERITY_ORDER
 
+    if baseline_file and write_baseline:
+        raise click.UsageError("--baseline and --write-baseline cannot be used together "
+                               "(--write-baseline keeps the entries its file already holds)")
+    if show_baselined and not baseline_file:
+        raise click.UsageError("--show-baselined needs --baseline FILE")
     try:
         conf = _config(config_file, select, ignore, bilateral)
         codes = _validated_codes(claimed)
+        known = baseline.Baseline(baseline.load(baseline_file), conf.enabled) if baseline_file else None
+        recorder = (baseline.Recorder(baseline.load(write_baseline) if os.path.exists(write_baseline) else [],
+                                      reviewer or baseline.default_reviewer(), reason,
+                                      enabled=conf.enabled)
+                    if write_baseline else None)
     except NotelintError as exc:
         _fail(str(exc))
-    threshold = SEVERITY_ORDER[severity or conf.fail_on]
+    threshold = SEVERITY_ORDER[fail_on or severity or conf.fail_on]
     failing = input_errors = 0
 
-    def tally(results: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def tally(pairs: Iterator[tuple[dict[str, Any], str]]) -> Iterator[tuple[dict[str, Any], str]]:
         nonlocal failing, input_errors
-        for result in results:
+        for result, text in pairs:
             input_errors += result["error"] is not None
-            failing += sum(SEVERITY_ORDER[f["severity"]] >= threshold for f in result["findings"])
-            yield result
+            failing += sum(SEVERITY_ORDER[f["severity"]] >= threshold
+                           for f in result["findings"] if not f.get("baselined"))
+            yield result, text
 
-    texts: deque[str] = deque()  # filled as notes are read, for the HTML report only
-    results = tally(_results(paths, conf, codes, encoding, max_chars, jobs,
-                             texts if fmt == "html" else None, timeout))
+    # each note's text is kept only as long as its result is in the pipeline, and only where
+    # the output needs it (source lines, the HTML page, SARIF and baseline fingerprints)
+    keep_text = (fmt in ("html", "sarif") or (fmt == "text" and show_source and not statistics)
+                 or known is not None or recorder is not None)
+    texts: deque[str] = deque()
+    results = _results(paths or (".",), conf, codes, encoding, max_chars, jobs,
+                       texts if keep_text else None, timeout)
+    pairs: Iterator[tuple[dict[str, Any], str]] = (
+        (result, texts.popleft() if keep_text else "") for result in results)
+    if known is not None:
+        pairs = known.filter(pairs, show_baselined)
+    pairs = tally(pairs)
     if not quiet and sys.stderr.isatty():
         from notelint.progress import progress
 
-        results = progress(results, sys.stderr)
-    out = sys.stdout
-    if fmt == "json":
-        output.write_json(results, out)
-    elif fmt == "sarif":
-        from notelint import sarif
-
-        sarif.write(results, out)
-    elif fmt == "html":
-        from notelint import html
-
-        html.write(((result, texts.popleft()) for result in results), out)
-    elif fmt == "jsonl":
-        for result in results:
-            _write_whole(out, output.json_line(result))
-    else:
-        report = output.TextReport(out, statistics)
-        for result in results:
-            report.add(result)
-        report.close()
+        pairs = progress(pairs, sys.stderr)
+    if recorder is not None:
+        _record_baseline(recorder, pairs, write_baseline)
+        sys.exit(EXIT_ERROR if input_errors else EXIT_CLEAN)
+    with _output(output_file) as out:
+        _write_results(fmt, pairs, out, statistics, show_source, known, show_baselined)
     if input_errors:
         for_stderr = "input error" if input_errors == 1 else "input errors"
         click.echo(f"notelint: {input_errors} {for_stderr}; see the results", err=True)
@@ -388,7 +425,89 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
+@contextlib.contextmanager
+def _output(output_file: str | None) -> Iterator[Any]:
+    """Standard output, or ``-o FILE`` opened for writing (UTF-8), closed at the end."""
+    if not output_file:
+        yield sys.stdout
+        return
+    try:
+        handle = open(output_file, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        _fail(f"{output_file}: cannot write the output ({exc.strerror or exc.__class__.__name__})")
+    with handle:
+        yield _Output(handle)
+
+
+def _write_results(fmt: str, pairs: Iterator[tuple[dict[str, Any], str]], out: Any, statistics: bool,
+                   show_source: bool, known: Any, show_baselined: bool) -> None:
+    """Write the results of ``pairs`` (each with its note's text, when kept) in ``fmt``."""
+    from notelint import output
+
+    results = (result for result, _ in pairs)
+    if fmt == "json":
+        output.write_json(results, out)
+    elif fmt == "sarif":
+        from notelint import sarif
+
+        sarif.write(pairs, out)
+    elif fmt == "html":
+        from notelint import html
+
+        html.write(pairs, out)
+    elif fmt == "csv":
+        from notelint import csvout
+
+        csvout.write(results, out, baselined=show_baselined)
+    elif fmt == "jsonl":
+        for result in results:
+            _write_whole(out, output.json_line(result))
+    else:
+        report = output.TextReport(out, statistics, show_source)
+        for result, text in pairs:
+            report.add(result, text)
+        if known is not None:
+            _baseline_report(known, out)
+        report.close()
+        return
+    if known is not None:
+        for entry in known.stale():
+            click.echo(f"notelint: stale baseline entry: {one_line(entry.source)} {entry.rule} "
+                       f"{entry.fingerprint} (no longer found)", err=True)
+
+
+def _baseline_report(known: Any, out: Any) -> None:
+    """The text report's baseline lines: how many findings it accounted for, and each stale entry."""
+    stale = known.stale()
+    out.write(f"Baseline: {known.matched} finding{'s' if known.matched != 1 else ''} recorded as reviewed, "
+              f"{len(stale)} stale entr{'ies' if len(stale) != 1 else 'y'}"
+              f"{' (rewrite the baseline to drop them):' if stale else '.'}\n")
+    for entry in stale:
+        out.write(f"  {one_line(entry.source)}: {entry.rule} {entry.fingerprint} reviewed by "
+                  f"{one_line(entry.reviewer)} on {one_line(entry.date)}: no longer found\n")
+    out.write("\n")
+
+
+def _record_baseline(recorder: Any, pairs: Iterator[tuple[dict[str, Any], str]], path: str) -> None:
+    """``--write-baseline``: record every finding of the run and write the file; one line
+    on standard output says what it holds."""
+    from notelint import baseline
+
+    for result, text in pairs:
+        recorder.add(result, text)
+    entries, outside, dropped = recorder.all_entries()
+    try:
+        baseline.save(path, entries)
+    except NotelintError as exc:
+        _fail(str(exc))
+    new = len(recorder.entries) - recorder.kept
+    click.echo(f"Wrote {len(entries)} baseline entr{'ies' if len(entries) != 1 else 'y'} to "
+               f"{one_line(path)}: {new} new, {recorder.kept} kept as reviewed before, "
+               f"{outside} of notes not linted in this run; {dropped} stale dropped.")
+
+
 @cli.command()
+@click.argument("paths", nargs=-1, required=True)
 @_with_common
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
               show_default=True, help="Output format.")
@@ -417,6 +536,37 @@ def extract(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: 
             else:
                 output.evidence_table(result, out)
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
+
+
+@cli.command("summary")
+@click.argument("results_file", metavar="RESULTS", default="-")
+@click.option("--by", type=click.Choice(["provider", "specialty", "facility", "vendor", "rule", "verdict"]),
+              default="provider", show_default=True, help="What to group the notes by.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the summary to this file, not standard output.")
+def summary_cmd(results_file: str, by: str, fmt: str, output_file: str | None) -> None:
+    """Count results (of 'check --format jsonl' or json; - for stdin) by provider, specialty,
+    facility, vendor, rule or verdict: notes, applicable notes, verdicts, findings by rule."""
+    import io
+
+    from notelint import summary
+    from notelint.files import open_regular
+
+    try:
+        stream = sys.stdin.buffer if results_file == "-" else open_regular(results_file)
+    except OSError as exc:
+        _fail(f"{results_file}: cannot read ({exc.strerror or exc.__class__.__name__})")
+    try:
+        with io.TextIOWrapper(stream, encoding="utf-8") as text:
+            counted = summary.summarize(summary.read(text, results_file), by)
+    except NotelintError as exc:
+        _fail(str(exc))
+    except UnicodeDecodeError:
+        _fail(f"{results_file}: not UTF-8")
+    with _output(output_file) as out:
+        summary.write(counted, fmt, out)
 
 
 @cli.command("rule")

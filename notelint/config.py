@@ -1,9 +1,12 @@
 """Configuration: ``[tool.notelint]`` of pyproject.toml, or ``notelint.toml``, or ``--config FILE``.
 
-Keys: ``select`` and ``ignore`` (rule codes or prefixes such as ``NL2``),
+Keys: ``select`` and ``ignore`` (rule codes or prefixes such as ``NL2``; ``ALL`` is every
+rule, so ``select = ["ALL"]`` with ``ignore = ["NL6"]`` is every rule but NL6),
 ``severity`` (a table of rule code -> error/warning/info), ``bilateral``
 (``"right-left"``, the default, or ``"multiple-sites"``), ``fail-on``
-(the lowest severity that makes the exit status 1).
+(the lowest severity that makes the exit status 1, as ``--fail-on`` on the command line;
+``severity = "error"``, a level rather than a table, is read as ``fail-on`` with a
+deprecation warning).
 """
 
 from __future__ import annotations
@@ -47,9 +50,15 @@ def _split(value: Any) -> Any:
     return [v for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
+ALL = "ALL"  # every rule (ruff's spelling); the shortest prefix, so any code or prefix outranks it
+
+
 def _selector(code: str) -> str:
+    if code == ALL:
+        return code
     if not code or not any(rule.startswith(code) for rule in _rules()):
-        raise ValueError(f"{code!r} matches no rule (a rule code such as NL201 or a prefix such as NL2)")
+        raise ValueError(f"{code!r} matches no rule (a rule code such as NL201, a prefix such as NL2, "
+                         "or ALL)")
     return code
 
 
@@ -99,6 +108,7 @@ def validate(data: Any, where: str) -> Any:
 
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: the settings must be a table, not {type(data).__name__}")
+    data = _threshold_alias(data, where)
     try:
         return table_model().model_validate(data)
     except ValidationError as exc:
@@ -108,6 +118,22 @@ def validate(data: Any, where: str) -> Any:
             raise ConfigError(f"{where}: unknown key {key!r}; allowed: {sorted(KEYS)}") from None
         message = problem["msg"].removeprefix("Value error, ").replace("\n", " ")
         raise ConfigError(f"{where}: {key!r}: {message}") from None
+
+
+def _threshold_alias(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """``severity = "error"`` (a level, not a table): the failing threshold under the CLI's
+    old option name. Still read, as ``fail-on`` (unless that is given too), with a
+    deprecation warning on stderr; ``severity`` is the table of per-rule levels."""
+    value = data.get("severity")
+    if not (isinstance(value, str) and value in SEVERITIES):
+        return data
+    from notelint.errors import one_line
+
+    sys.stderr.write(f"notelint: warning: {one_line(where)}: 'severity = \"{value}\"' as the failing "
+                     f"threshold is deprecated; write 'fail-on = \"{value}\"' (severity is the table "
+                     "of per-rule levels)\n")
+    rest = {key: item for key, item in data.items() if key != "severity"}
+    return {**rest, "fail-on": data.get("fail-on", value)}
 
 
 @dataclass(frozen=True)
@@ -135,8 +161,8 @@ class Config:
 
     def enabled(self, code: str) -> bool:
         """Whether a rule is on after ``select`` and ``ignore`` (longest prefix wins)."""
-        best_select = max((len(p) for p in self.select if code.startswith(p)), default=-1)
-        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        best_select = max((_length(p) for p in self.select if _covers(p, code)), default=-1)
+        best_ignore = max((_length(p) for p in self.ignore if _covers(p, code)), default=-1)
         if self.select and best_select < 0:
             return False
         return best_ignore <= best_select if best_ignore >= 0 else True
@@ -144,6 +170,14 @@ class Config:
     def severity_of(self, code: str, default: str) -> str:
         """The configured severity of a rule, or its default."""
         return self.severity.get(code, default)
+
+
+def _covers(selector: str, code: str) -> bool:
+    return selector == ALL or code.startswith(selector)
+
+
+def _length(selector: str) -> int:
+    return 0 if selector == ALL else len(selector)
 
 
 def from_mapping(data: Any, where: str) -> Config:

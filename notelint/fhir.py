@@ -161,7 +161,47 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
+def _name(reference: Any) -> str | None:
+    """What a Reference names: its ``display``, else its ``reference`` (``Practitioner/17``)."""
+    if reference is None:
+        return None
+    return reference.display or reference.reference
+
+
+def _is_device(reference: Any) -> bool:
+    return reference.type == "Device" or (reference.reference or "").startswith("Device/")
+
+
+def _meta(document: Any) -> dict[str, str | None]:
+    """The note's metadata (:mod:`notelint.meta`) from a DocumentReference: ``provider`` the
+    first ``author`` that is not a Device, ``vendor`` the first that is (a scribe system),
+    ``specialty`` the ``context.practiceSetting`` (its text, else its first coding's display
+    or code), ``facility`` the ``custodian``, ``encounter_date`` the date of ``date``."""
+    from notelint import meta
+
+    authors = list(document.author or [])
+    setting = document.context.practiceSetting if document.context else None
+    specialty = None
+    if setting is not None:
+        coding = (setting.coding or [None])[0]
+        specialty = setting.text or (coding.display or coding.code if coding is not None else None)
+    date = document.date
+    return meta.checked({
+        "provider": next((_name(a) for a in authors if not _is_device(a)), None),
+        "specialty": specialty,
+        "facility": _name(document.custodian),
+        "vendor": next((_name(a) for a in authors if _is_device(a)), None),
+        "encounter_date": date.isoformat() if hasattr(date, "isoformat") else date,
+    })
+
+
 def _note(document: Any, source: str, codes: list[str], max_chars: int) -> Note:
+    note = _text_note(document, source, codes, max_chars)
+    note.meta = _meta(document)
+    return note
+
+
+def _text_note(document: Any, source: str, codes: list[str], max_chars: int) -> Note:
     for content in document.content or []:
         attachment = content.attachment
         content_type = (attachment.contentType or "").strip()

@@ -1,21 +1,28 @@
 """``--format html``: one self-contained review report for chart reviewers.
 
 No script, font, style or image is loaded from anywhere: the file opens on a
-clinical workstation with no internet. It holds a summary table across notes,
-then each note's text with its evidence highlighted by type (legend at the
-top), and its findings beside it; each finding links to a marker at the text
+clinical workstation with no internet. It holds a summary table across notes
+(verdict, claimed codes, suggested codes or the codes a routing finding names
+instead), then each note's text with its evidence highlighted by type (legend at
+the top), and its findings beside it; each finding links to a marker at the text
 it concerns, and the marker links back.
+
+Where evidence overlaps (a popliteal angle is a ROM measure and myogenic evidence),
+every type shows: the first type of :data:`HIGHLIGHTS` colours the background, each
+other type adds an underline of its colour below the text, stacked. Evidence that is
+not affirmed (negated, hypothetical, historical, uncertain, family) is struck
+through, or, as an underline, dashed; the legend says so.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any, TextIO
 
 from notelint import __version__
 from notelint.rules.registry import ROUTING
-from notelint.spans import DisjointSpans
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -48,8 +55,15 @@ table.summary { border-collapse: collapse; }
 .text { flex: 3; white-space: pre-wrap; font-family: ui-monospace, Menlo, Consolas, monospace;
         background: #fafafa; border: 1px solid #ddd; padding: 12px; }
 .findings { flex: 2; } .findings li { margin-bottom: 8px; }
+.text { line-height: 2.1; }
 .ev { border-radius: 3px; padding: 0 1px; }
 .ev.not-affirmed { opacity: 0.55; text-decoration: line-through; }
+.also { text-decoration-line: underline; text-decoration-thickness: 3px; text-decoration-skip-ink: none; }
+.also.l1 { text-underline-offset: 3px; } .also.l2 { text-underline-offset: 7px; }
+.also.l3 { text-underline-offset: 11px; } .also.l4 { text-underline-offset: 15px; }
+.also.not-affirmed { text-decoration-style: dashed; }
+.legend .note, .legend .also { display: inline; padding: 0; margin: 0 0 0 12px; }
+.legend .also { margin: 0; }
 a.marker { margin: 0 2px; font-size: 11px; vertical-align: super; color: #b71c1c;
            text-decoration: none; font-weight: bold; }
 .error { color: #b71c1c; } .warning { color: #e65100; } .info { color: #1565c0; }
@@ -58,32 +72,45 @@ a.marker { margin: 0 2px; font-size: 11px; vertical-align: super; color: #b71c1c
 """
 
 
+MAX_LAYERS = 4  # underlines stacked under a background colour; more types share the title only
+
+
 def _style() -> str:
-    colours = "\n".join(f".ev.{css} {{ background: {colour}; }}"
+    colours = "\n".join(f".ev.{css} {{ background: {colour}; }} "
+                        f".also.{css} {{ text-decoration-color: {colour}; }}"
                         for _, css, _, colour in HIGHLIGHTS)
     return STYLE + colours
 
 
-def _spans(result: dict[str, Any]) -> list[tuple[int, int, str, str]]:
-    """Non-overlapping evidence spans ``(start, end, css, label)``, in text order; a
-    negated, hypothetical, historical, uncertain or family item is struck through."""
-    chosen: DisjointSpans[tuple[str, str]] = DisjointSpans()
-    for field, css, label, _ in HIGHLIGHTS:
+def _spans(result: dict[str, Any]) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """The note's evidence cut into segments ``(start, end, layers)`` in text order, where
+    ``layers`` are the ``(css, label)`` of every type covering the segment, in the order
+    of :data:`HIGHLIGHTS` (one layer a type); a negated, hypothetical, historical,
+    uncertain or family item's css has ``not-affirmed``."""
+    items = []
+    for rank, (field, css, label, _) in enumerate(HIGHLIGHTS):
         for item in result["evidence"].get(field, []):
             start, end = item["start"], item["end"]
             if end <= start:
                 continue
             status = item.get("status", "affirmed")
-            if status == "affirmed":
-                chosen.add(start, end, (css, label))
-            else:
-                chosen.add(start, end, (f"{css} not-affirmed", f"{label} ({status})"))
-    return [(start, end, css, label) for start, end, (css, label) in chosen]
+            layer = (css, label) if status == "affirmed" else (f"{css} not-affirmed", f"{label} ({status})")
+            items.append((start, end, rank, layer))
+    cuts = sorted({offset for start, end, _, _ in items for offset in (start, end)})
+    covering: list[dict[int, tuple[str, str]]] = [{} for _ in cuts]
+    for start, end, rank, layer in items:
+        for i in range(bisect_left(cuts, start), bisect_left(cuts, end)):
+            # an affirmed item of a type wins over a struck-through one at the same text
+            if rank not in covering[i] or "not-affirmed" in covering[i][rank][0]:
+                covering[i][rank] = layer
+    return [(cuts[i], cuts[i + 1], [covering[i][rank] for rank in sorted(covering[i])])
+            for i in range(len(cuts) - 1) if covering[i]]
 
 
 def _pieces(text: str, result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The note's text cut at its evidence spans and finding markers, in order: text, a
-    marker (``marker``: the finding's index), a highlight's ``open`` (its css) or ``close``.
+    """The note's text cut at its evidence segments and finding markers, in order: text, a
+    marker (``marker``: the finding's index), a highlight's ``open`` (its css, title and
+    underline ``layers``) or ``close`` (with the number of layers to close).
     A marker inside a highlight stands where the finding starts; markers the walk never
     reaches (an offset past the text) come last, untitled."""
     markers: dict[int, list[int]] = {}
@@ -106,11 +133,14 @@ def _pieces(text: str, result: dict[str, Any]) -> list[dict[str, Any]]:
         pieces.append({"text": text[position:upto]})
         position = upto
 
-    for start, end, css, label in _spans(result):
+    for start, end, layers in _spans(result):
         plain(start)
-        pieces.append({"open": css, "label": label})
+        (css, _), *under = layers
+        pieces.append({"open": css, "label": "; ".join(label for _, label in layers),
+                       "layers": [{"css": c, "level": level}
+                                  for level, (c, _) in enumerate(under[:MAX_LAYERS], start=1)]})
         plain(end)
-        pieces.append({"close": True})
+        pieces.append({"close": True, "layers": min(len(under), MAX_LAYERS)})
     plain(len(text))
     for offset in sorted(o for o in markers if o not in emitted):
         pieces.extend(marker(i, False) for i in markers[offset])
@@ -135,6 +165,7 @@ def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
         instead = dict.fromkeys(c for f in result["findings"] if f["rule"] in ROUTING
                                 for c in f["suggestions"])
         rows.append({"number": number, "source": result["source"], "verdict": result["verdict"],
+                     "instead": list(instead),
                      "claimed": result["claimed_codes"],
                      "suggested": [*result["suggested_codes"], *instead],
                      "counts": {s: sum(f["severity"] == s for f in result["findings"])
@@ -144,7 +175,8 @@ def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
         if result["error"] is None:
             notes.append({"number": number, "source": result["source"],
                           "verdict": result["verdict"], "claimed": result["claimed_codes"],
-                          "suggested": result["suggested_codes"], "findings": result["findings"],
+                          "suggested": result["suggested_codes"], "instead": list(instead),
+                          "findings": result["findings"],
                           "pieces": _pieces(text, result)})
     legend = [{"css": css, "text": label} for _, css, label, _ in HIGHLIGHTS]
     out.write(_template().render(style=_style(), version=__version__, rows=rows, notes=notes,

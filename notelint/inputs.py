@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from notelint import errors, files
+from notelint import meta as note_meta
 
 DEFAULT_MAX_CHARS = 1_000_000
 # What a JSON Lines line may take beyond its note's text: the id, the codes, the keys.
@@ -102,6 +103,8 @@ class Note:
     text: str = ""
     codes: list[str] = field(default_factory=list)
     error: errors.InputError | None = None
+    # provider, specialty, facility, vendor, encounter_date (notelint.meta); never note text
+    meta: dict[str, str | None] = field(default_factory=note_meta.empty)
 
 
 def _failed(source: str, kind: str, message: str) -> Note:
@@ -308,7 +311,9 @@ def codes_problem(codes: Any) -> str | None:
 
 def from_record(record: Any, where: str, seen: set[str],
                 max_chars: int = DEFAULT_MAX_CHARS) -> Note:
-    """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts).
+    """A note from a JSONL record ``{"id", "text", "codes"}`` (also the Python API's dicts),
+    with its metadata (``provider``, ``specialty``, ``facility``, ``vendor``,
+    ``encounter_date``: :mod:`notelint.meta`), which an error note keeps too when it is valid.
 
     ``where`` names the record in messages (``batch.jsonl:12``); ``seen`` holds the
     ids already read, for duplicate detection. Strings that are not valid Unicode (JSON
@@ -323,17 +328,26 @@ def from_record(record: Any, where: str, seen: set[str],
     label = printable(str(note_id)) if named else where
     text = record.get("text")
     codes = record.get("codes", [])  # absent: none claimed; anything else must be a list
+    meta, meta_problem = note_meta.from_record(record)
+
+    def failed(kind: str, message: str) -> Note:
+        note = _failed(label, kind, message)
+        note.meta = meta
+        return note
+
     if "text" not in record:
-        return _failed(label, errors.BAD_RECORD, f"{where}: no 'text' field")
+        return failed(errors.BAD_RECORD, f"{where}: no 'text' field")
     if not isinstance(text, str):
-        return _failed(label, errors.BAD_RECORD, f"{where}: 'text' is not a string")
-    problem = codes_problem(codes)
+        return failed(errors.BAD_RECORD, f"{where}: 'text' is not a string")
+    problem = codes_problem(codes) or meta_problem
     if problem:
-        return _failed(label, errors.BAD_RECORD, f"{where}: {problem}")
+        return failed(errors.BAD_RECORD, f"{where}: {problem}")
     if label in seen:
-        return _failed(label, errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
+        return failed(errors.DUPLICATE_ID, f"{where}: duplicate id {label!r}")
     seen.add(label)
-    return from_text(label, _SURROGATE.sub("\ufffd", text), [printable(c) for c in codes], max_chars)
+    note = from_text(label, _SURROGATE.sub("\ufffd", text), [printable(c) for c in codes], max_chars)
+    note.meta = meta
+    return note
 
 
 def read(paths: Iterable[str], encoding: str | None = None,
@@ -383,15 +397,32 @@ def _read_input(path: Path, name: str, encoding: str | None, max_chars: int) -> 
         yield _read_file(path, name, encoding, max_chars)
 
 
+# folders a walk never enters below the one given: they hold tools' files, not notes
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def _skipped_folder(folder: Path) -> bool:
+    """A hidden folder (``.git``, ``.venv``), a Python virtual environment (it holds
+    ``pyvenv.cfg``) or one of :data:`SKIPPED_FOLDERS`: ``notelint check`` with no path walks
+    the current folder, and the ``*.txt`` files of a tool's folders are not notes."""
+    if folder.name.startswith(".") or folder.name in SKIPPED_FOLDERS:
+        return True
+    try:
+        return (folder / "pyvenv.cfg").is_file()
+    except OSError:
+        return False
+
+
 def _walk(folder: Path) -> list[tuple[Path, OSError | None]]:
     """Every ``*.txt`` entry below ``folder`` that is not itself a folder, sorted, with
     ``None``; and every sub-folder that cannot be listed, with its error: so nothing a walk
     passes over is dropped without a word. Entries are not checked here: reading each
     reports a FIFO, a device, a socket or a broken symbolic link.
 
-    Symbolic links to folders are followed, each real folder listed once, where the walk
-    (in name order) first meets it: a link back up the tree is no loop and no note is read
-    twice. An error listing ``folder`` itself is raised.
+    Hidden folders, virtual environments and tools' folders below ``folder`` are not
+    entered (:func:`_skipped_folder`). Symbolic links to folders are followed, each real
+    folder listed once, where the walk (in name order) first meets it: a link back up the
+    tree is no loop and no note is read twice. An error listing ``folder`` itself is raised.
     """
     found: list[tuple[Path, OSError | None]] = []
     listed: set[tuple[int, int]] = set()
@@ -417,7 +448,8 @@ def _walk(folder: Path) -> list[tuple[Path, OSError | None]]:
             except OSError:
                 is_folder = False  # reading it says why
             if is_folder:
-                pending.append(child)
+                if not _skipped_folder(child):
+                    pending.append(child)
             elif entry.name.endswith(".txt"):
                 found.append((child, None))
     return sorted(found, key=lambda item: item[0])

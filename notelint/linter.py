@@ -1,7 +1,8 @@
 """Lint notes: run the pipeline, extract the evidence, apply the rules, build results.
 
-A result is the object of OUTPUT.md: ``source``, ``applicable``,
-``claimed_codes``, ``suggested_codes``, ``findings``, ``evidence``, ``error``.
+A result is the object of docs/output.md (:mod:`notelint.resultmodel`): ``source``,
+``applicable``, ``verdict``, ``claimed_codes``, ``suggested_codes``, ``findings``,
+``evidence``, ``error``, ``meta``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from spacy.language import Language
 
 from notelint import codes
+from notelint import meta as note_meta
 from notelint.budget import OverBudget, within
 from notelint.config import Config
 from notelint.errors import INTERNAL, TIMEOUT, InputError
@@ -67,12 +69,13 @@ class LineIndex:
         return line, offset - self.starts[line - 1] + 1
 
 
-def error_result(source: str, error: InputError) -> Result:
-    """The result of an input that could not be linted."""
+def error_result(source: str, error: InputError, meta: dict[str, str | None] | None = None) -> Result:
+    """The result of an input that could not be linted (with the metadata its input gave)."""
     return {"source": source, "applicable": False, "verdict": "not-applicable",
             "claimed_codes": [], "suggested_codes": [],
             "findings": [], "evidence": {name: [] for name in EVIDENCE_FIELDS},
-            "error": {"kind": error.kind, "message": error.message}}
+            "error": {"kind": error.kind, "message": error.message},
+            "meta": dict(meta) if meta else note_meta.empty()}
 
 
 class Linter:
@@ -137,7 +140,7 @@ class Linter:
         return {"source": note.source, "applicable": applicable,
                 "verdict": verdict(applicable, findings, facts.claimed_m624, suggested),
                 "claimed_codes": claimed, "suggested_codes": suggested, "findings": findings,
-                "evidence": evidence, "error": None}
+                "evidence": evidence, "error": None, "meta": dict(note.meta)}
 
     def lint(self, notes: Iterable[Note], batch_size: int = 32) -> Iterator[Result]:
         """Results for ``notes``, in input order; unreadable notes give error results.
@@ -164,7 +167,7 @@ class Linter:
             processed = iter(docs)
             for note in pending:
                 if note.error is not None:
-                    yield error_result(note.source, note.error)
+                    yield error_result(note.source, note.error, note.meta)
                     continue
                 doc = next(processed)
                 if isinstance(doc, dict):
@@ -210,7 +213,7 @@ class Linter:
     def _over_budget(self, note: Note) -> Result:
         message = (f"{note.source}: took over the time budget of {self.timeout:g} s "
                    "(--timeout); note not linted")
-        return error_result(note.source, InputError(TIMEOUT, message))
+        return error_result(note.source, InputError(TIMEOUT, message), note.meta)
 
 
 def _internal_error(note: Note, exc: Exception) -> Result:
@@ -222,4 +225,4 @@ def _internal_error(note: Note, exc: Exception) -> Result:
     if os.environ.get("NOTELINT_DEBUG"):
         raise exc
     message = f"{note.source}: internal error ({exc.__class__.__name__}); note not linted"
-    return error_result(note.source, InputError(INTERNAL, message))
+    return error_result(note.source, InputError(INTERNAL, message), note.meta)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -27,12 +28,44 @@ def write_json(results: Iterable[Result], out: TextIO) -> None:
     out.write("\n]}\n")
 
 
-class TextReport:
-    """``path:line:col: NL201 [error] message``, grouped by note, with a summary line."""
+# what a source line may not show raw: controls (tab included), DEL, C1, line and paragraph
+# separators, bidi controls; each is shown as one space, so the caret still lines up
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+SOURCE_WIDTH = 120  # the most characters of a source line shown; a longer one is cut around the span
+_MARGIN = 40  # characters shown before the span when a line is cut
 
-    def __init__(self, out: TextIO, statistics: bool = False) -> None:
+
+def source_lines(text: str, start: int, end: int, line: int, column: int) -> list[str]:
+    """The note's line at a finding and a caret under its span (``  8 | text`` then
+    ``    |    ^^^^``); a line over :data:`SOURCE_WIDTH` characters is cut around the span."""
+    from notelint.normalize import LINE_BREAK
+
+    line_start = start - (column - 1)
+    found = LINE_BREAK.search(text, line_start)
+    line_end = found.start() if found else len(text)
+    shown_from, shown_to = line_start, line_end
+    prefix = suffix = ""
+    if line_end - line_start > SOURCE_WIDTH:
+        shown_from = max(line_start, start - _MARGIN)
+        shown_to = min(line_end, shown_from + SOURCE_WIDTH)
+        prefix = "..." if shown_from > line_start else ""
+        suffix = "..." if shown_to < line_end else ""
+    shown = _UNSHOWN.sub(" ", text[shown_from:shown_to])
+    span_end = min(max(end, start + 1), shown_to)
+    caret = " " * (len(prefix) + start - shown_from) + "^" * max(1, span_end - start)
+    gutter = str(line)
+    return [f"{gutter} | {prefix}{shown}{suffix}".rstrip(), f"{' ' * len(gutter)} | {caret}"]
+
+
+class TextReport:
+    """``path:line:col: NL201 [error] message``, grouped by note, with a summary line; with
+    ``show_source``, each finding's line of the note and a caret under its span; with
+    ``statistics``, counts only (findings by rule, then verdicts, most frequent first)."""
+
+    def __init__(self, out: TextIO, statistics: bool = False, show_source: bool = False) -> None:
         self.out = out
         self.statistics = statistics
+        self.show_source = show_source
         self.notes = 0
         self.applicable = 0
         self.errors = 0
@@ -40,7 +73,8 @@ class TextReport:
         self.by_rule: Counter[str] = Counter()
         self.by_verdict: Counter[str] = Counter()
 
-    def add(self, result: Result) -> None:
+    def add(self, result: Result, text: str | None = None) -> None:
+        """Report one result; ``text`` is its note's, for the source lines."""
         self.notes += 1
         source = one_line(result["source"])  # an id or a file name may hold any character
         if result["error"]:
@@ -51,27 +85,40 @@ class TextReport:
             return
         self.applicable += 1
         self.by_verdict[result["verdict"]] += 1
+        for f in result["findings"]:
+            if not f.get("baselined"):
+                self.by_severity[f["severity"]] += 1
+                self.by_rule[f["rule"]] += 1
+        if self.statistics:
+            return
         claimed = ", ".join(result["claimed_codes"]) or "none"
         suggested = ", ".join(result["suggested_codes"]) or "none"
         # the code line leads every applicable note, with its verdict, findings or not
         self.out.write(f"{source}: {result['verdict']}: claimed {claimed}; suggested {suggested}\n")
         if not result["findings"]:
             return
-        for f in result["findings"]:
-            self.by_severity[f["severity"]] += 1
-            self.by_rule[f["rule"]] += 1
+        findings = result["findings"]
+        for i, f in enumerate(findings):
             fix = f"  [suggest {', '.join(f['suggestions'])}]" if f["suggestions"] else ""
+            mark = "  (baselined)" if f.get("baselined") else ""
             self.out.write(f"{source}:{f['line']}:{f['column']}: {f['rule']} "
-                           f"[{f['severity']}] {one_line(f['message'])}{fix}\n")
+                           f"[{f['severity']}] {one_line(f['message'])}{fix}{mark}\n")
+            # findings at one span share one quote of it, after the last of them
+            same_next = i + 1 < len(findings) and (findings[i + 1]["start"], findings[i + 1]["end"]) \
+                == (f["start"], f["end"])
+            if self.show_source and text and not same_next:
+                for shown in source_lines(text, f["start"], f["end"], f["line"], f["column"]):
+                    self.out.write(f"  {shown}\n")
         self.out.write("\n")
 
     def close(self) -> None:
         if self.statistics and self.by_rule:
-            for code, count in sorted(self.by_rule.items()):
-                self.out.write(f"{count:5d}  {code}  {RULES[code].name}\n")
+            for code, count in sorted(self.by_rule.items(), key=lambda item: (-item[1], item[0])):
+                name = RULES[code].name if code in RULES else ""
+                self.out.write(f"{count:5d}  {code}  {name}\n")
             self.out.write("\n")
         if self.statistics and self.by_verdict:
-            for verdict, count in self.by_verdict.most_common():
+            for verdict, count in sorted(self.by_verdict.items(), key=lambda item: (-item[1], item[0])):
                 self.out.write(f"{count:5d}  {verdict}\n")
             self.out.write("\n")
         total = sum(self.by_severity.values())

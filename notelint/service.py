@@ -39,14 +39,14 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field, StrictInt, StrictStr, StringConstraints
+from pydantic import BaseModel, Field, StrictInt, StrictStr, StringConstraints, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notelint import __version__, errors
 from notelint.codes import SHAPE as CODE_SHAPE
 from notelint.fhir import REQUIRED_CODES
 from notelint.inputs import DEFAULT_MAX_CHARS, JsonError, Note, from_record, jsonl, load_json
-from notelint.rules.registry import VERDICTS
+from notelint.resultmodel import Meta, Result, Results
 
 SETTINGS_ENV = "NOTELINT_SERVE_SETTINGS"
 BATCH_CHUNK = 16
@@ -81,12 +81,18 @@ class Settings:
 CodeText = Annotated[str, StringConstraints(strict=True, pattern=CODE_SHAPE)]
 
 
-class LintRequest(BaseModel):
-    """One note: its text, the codes claimed for it and an optional id (the result's source)."""
-
+class _Note(BaseModel):
     text: StrictStr
     codes: list[CodeText] = Field(default_factory=list)
     id: StrictStr | StrictInt | None = None
+
+
+# the note's metadata fields are the result model's (notelint.resultmodel.Meta), each optional
+LintRequest = create_model(
+    "LintRequest", __base__=_Note,
+    __doc__="One note: its text, the codes claimed for it, an optional id (the result's source) "
+            "and optional metadata (provider, specialty, facility, vendor, encounter_date).",
+    **{name: (info.annotation, None) for name, info in Meta.model_fields.items()})
 
 
 class ErrorDetail(BaseModel):
@@ -100,37 +106,9 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class FindingModel(BaseModel):
-    rule: str
-    name: str
-    severity: Literal["error", "warning", "info"]
-    message: str
-    start: int
-    end: int
-    line: int
-    column: int
-    suggestion: str | None
-    suggestions: list[str]
-
-
-class ResultModel(BaseModel):
-    """The result object of OUTPUT.md."""
-
-    source: str
-    applicable: bool
-    verdict: Literal[VERDICTS]  # type: ignore[valid-type]
-    claimed_codes: list[str]
-    suggested_codes: list[str]
-    findings: list[FindingModel]
-    evidence: dict[str, list[dict[str, Any]]]
-    error: ErrorDetail | None
-
-
-class ResultsModel(BaseModel):
-    """The JSON document of OUTPUT.md (a FHIR Bundle's results)."""
-
-    notelint_version: str
-    results: list[ResultModel]
+# the result objects of docs/output.md: the one result model (notelint.resultmodel)
+ResultModel = Result
+ResultsModel = Results
 
 
 class RuleModel(BaseModel):
@@ -439,7 +417,7 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
         return await worker["lint"].lint(notes)
 
     @app.post("/v1/lint", response_model=ResultModel, responses=_errors(400, 413, 422, 503))
-    async def lint(body: LintRequest, request: Request) -> JSONResponse:
+    async def lint(body: LintRequest, request: Request) -> JSONResponse:  # type: ignore[valid-type]
         """Lint one note."""
         record = body.model_dump(exclude_none=True)
         (result,) = await run(request, [from_record(record, "request", set(), settings.max_chars)])

@@ -40,6 +40,7 @@ from pyspark.sql.types import (
     AtomicType,
     BooleanType,
     DataType,
+    DoubleType,
     IntegerType,
     StringType,
     StructField,
@@ -49,32 +50,33 @@ from pyspark.sql.types import (
 from notelint import errors
 from notelint.config import Config
 from notelint.inputs import DEFAULT_MAX_CHARS, Note, _failed, from_record
+from notelint.meta import FIELDS as META_FIELDS
 
-FINDING = StructType([
-    StructField("rule", StringType(), False),
-    StructField("name", StringType(), False),
-    StructField("severity", StringType(), False),
-    StructField("message", StringType(), False),
-    StructField("start", IntegerType(), False),
-    StructField("end", IntegerType(), False),
-    StructField("line", IntegerType(), False),
-    StructField("column", IntegerType(), False),
-    StructField("suggestion", StringType(), True),
-    StructField("suggestions", ArrayType(StringType(), False), False),
-])
-ERROR = StructType([
-    StructField("kind", StringType(), False),
-    StructField("message", StringType(), False),
-])
-SCHEMA = StructType([
-    StructField("id", StringType(), True),
-    StructField("applicable", BooleanType(), False),
-    StructField("verdict", StringType(), False),
-    StructField("claimed_codes", ArrayType(StringType(), False), False),
-    StructField("suggested_codes", ArrayType(StringType(), False), False),
-    StructField("findings", ArrayType(FINDING, False), False),
-    StructField("error", ERROR, True),
-])
+
+def _spark(kind: Any) -> DataType:
+    """A Spark type from :func:`notelint.resultmodel.spark_fields`' description of one."""
+    if isinstance(kind, tuple) and kind[0] == "array":
+        return ArrayType(_spark(kind[1]), False)
+    if isinstance(kind, tuple) and kind[0] == "struct":
+        return StructType([StructField(name, _spark(k), nullable) for name, k, nullable in kind[1]])
+    return {"string": StringType(), "integer": IntegerType(), "boolean": BooleanType(),
+            "double": DoubleType()}[kind]
+
+
+def _result_schema() -> StructType:
+    """The result model's fields (:mod:`notelint.resultmodel`) as Spark types: ``source``
+    becomes ``id`` (null for a row that had none), ``evidence`` is the opt-in
+    ``evidence_json``, and the CLI-only optional keys (a finding's ``baselined``) are left out."""
+    from notelint.resultmodel import Result, spark_fields
+
+    fields = spark_fields(Result, frozenset({"source", "evidence"}))
+    return StructType([StructField("id", StringType(), True),
+                       *(StructField(name, _spark(kind), nullable) for name, kind, nullable in fields)])
+
+
+SCHEMA = _result_schema()
+FINDING = next(f.dataType.elementType for f in SCHEMA.fields if f.name == "findings")
+ERROR = next(f.dataType for f in SCHEMA.fields if f.name == "error")
 # opt-in: the OUTPUT.md evidence object as JSON text (its items vary by kind and may gain fields)
 EVIDENCE_JSON = StructField("evidence_json", StringType(), False)
 
@@ -137,7 +139,10 @@ def lint_dataframe(df: DataFrame, text_col: str = "text", id_col: str = "id",
             commas, semicolons or spaces. None: only codes written in the note.
         config: A :class:`notelint.config.Config` or a mapping with the keys of
             ``[tool.notelint]``; None is the default configuration.
-        evidence: Add ``evidence_json``, the OUTPUT.md ``evidence`` object as JSON.
+        evidence: Add ``evidence_json``, the docs/output.md ``evidence`` object as JSON.
+
+    Columns named as the metadata fields (``provider``, ``specialty``, ``facility``,
+    ``vendor``, ``encounter_date``) are the notes' metadata, read as text (``meta``).
 
     Returns:
         A lazy DataFrame; nothing runs until an action (a write, ``collect``...).
@@ -150,8 +155,9 @@ def lint_dataframe(df: DataFrame, text_col: str = "text", id_col: str = "id",
     types = _types(df, text_col, id_col, codes_col)
     text = (_column(text_col) if isinstance(types[text_col], StringType)
             else F.lit(None).cast("string"))  # not a string: "'text' is not a string" per row
+    meta = [_column(name).cast("string").alias(name) for name in META_FIELDS if name in types]
     notes = df.select(_column(id_col).cast("string").alias("id"), text.alias("text"),
-                      _codes_column(types, codes_col).alias("codes"))
+                      _codes_column(types, codes_col).alias("codes"), *meta)
     return notes.mapInPandas(_Task(_config(config), "columns", evidence), schema(evidence))
 
 
@@ -194,7 +200,8 @@ def _from_columns(record: dict[str, Any]) -> tuple[str | None, Note]:
     note_id = _note_id(record["id"])
     if note_id is None:
         return _without_id()
-    fields = {"id": note_id, "text": record["text"], "codes": _codes(record["codes"])}
+    fields = {"id": note_id, "text": record["text"], "codes": _codes(record["codes"]),
+              **{name: record[name] for name in META_FIELDS if isinstance(record.get(name), str)}}
     return note_id, from_record(fields, note_id, set())
 
 
@@ -250,7 +257,9 @@ class _Task:
         row = {"id": note_id, "applicable": result["applicable"], "verdict": result["verdict"],
                "claimed_codes": result["claimed_codes"],
                "suggested_codes": result["suggested_codes"],
-               "findings": result["findings"], "error": result["error"]}
+               "findings": result["findings"], "error": result["error"],
+               "meta": result.get("meta") or dict.fromkeys(META_FIELDS),
+               "queries": result.get("queries", [])}
         if self.evidence:
             row["evidence_json"] = json.dumps(result["evidence"], ensure_ascii=False)
         return row

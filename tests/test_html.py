@@ -8,6 +8,7 @@ shows the highlight colours and the findings' severity labels.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -89,3 +90,29 @@ def test_html_summary_leads_with_the_verdict_and_the_code_to_use_instead(tmp_pat
     row = page.split('<tbody>')[1].split("</tr>")[0]
     assert '<td class="verdict">not-m62.4</td><td>M62.452</td><td>M24.562</td>' in row
     assert '<b class="verdict">not-m62.4</b>' in page
+
+
+def test_html_overlapping_evidence_shows_every_type_and_the_legend_explains_marks(tmp_path):
+    (tmp_path / "a.txt").write_text(NOTE.replace("Left biceps contracture", "No biceps contracture"),
+                                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "a.txt"), "--format", "json"])
+    evidence = json.loads(result.stdout)["results"][0]["evidence"]
+    rom = next(i for i in evidence["rom"] if "popliteal" in i["text"])
+    myogenic = next(i for i in evidence["myogenic"] if "popliteal" in i["text"])
+    both = NOTE[max(rom["start"], myogenic["start"]):min(rom["end"], myogenic["end"])]
+    assert both  # the pipeline reads the popliteal angle as both
+    page = CliRunner().invoke(cli, ["check", str(tmp_path / "a.txt"), "--format", "html"]).stdout
+    segment = ('<span class="ev rom" title="ROM (degrees); Myogenic evidence">'
+               f'<span class="also l1 myogenic">{both}</span></span>')
+    assert segment in page
+    assert "Contracture mention (negated)" in page and 'class="ev contracture not-affirmed"' in page
+    legend = page.split('<p class="legend">', 2)[2].split("</p>")[0]
+    assert "struck through" in legend and "negated" in legend and "underline" in legend
+
+
+def test_html_note_header_names_the_codes_to_use_instead(tmp_path):
+    (tmp_path / "knee.txt").write_text(
+        "Left knee flexion contracture with hard end-feel and effusion.\n"
+        "Assessment: M62.452\n", encoding="utf-8")
+    page = CliRunner().invoke(cli, ["check", str(tmp_path), "--format", "html"]).stdout
+    assert "suggested none; instead M24.562</p>" in page

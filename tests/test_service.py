@@ -105,6 +105,16 @@ def test_single_lint_equals_cli(server, notes, cli_results):
     assert result["claimed_codes"][0] == "M62.48"
 
 
+def test_metadata_reaches_the_result_and_a_bad_value_is_422(server, notes):
+    meta = {"provider": "Dr Ames", "specialty": "PM&R", "facility": "North", "vendor": "ScribeCo",
+            "encounter_date": "2026-11-30"}
+    result = _post_note(server["base"], {**notes["n2"], **meta})
+    assert result["meta"] == meta
+    assert _post_note(server["base"], notes["n2"])["meta"] == dict.fromkeys(meta)
+    response = httpx.post(f"{server['base']}/v1/lint", json={**notes["n2"], "vendor": "x" * 201})
+    assert response.status_code == 422 and "vendor" in response.json()["error"]["message"]
+
+
 def test_note_without_id_is_named_request(server, notes):
     result = _post_note(server["base"], {"text": notes["n1"]["text"]})
     assert result["source"] == "request"

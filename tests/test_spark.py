@@ -51,7 +51,9 @@ def note_texts(count: int) -> list[str]:
 
 
 def records(texts: list[str]) -> list[dict]:
-    return [{"id": f"n{i:04d}", "text": text, "codes": CODES[i % len(CODES)]}
+    # every third note names its provider and scribe vendor (the metadata of results' meta)
+    return [{"id": f"n{i:04d}", "text": text, "codes": CODES[i % len(CODES)],
+             **({"provider": f"Dr {'ABC'[i % 2]}", "vendor": "ScribeCo"} if i % 3 == 0 else {})}
             for i, text in enumerate(texts)]
 
 
@@ -73,7 +75,7 @@ def as_result(row: dict) -> dict:
     result = {"source": row["id"], **{k: row[k] for k in SCHEMA.fieldNames()[1:]}}
     result["evidence"] = json.loads(row["evidence_json"])
     return {k: result[k] for k in ("source", "applicable", "verdict", "claimed_codes",
-                                   "suggested_codes", "findings", "evidence", "error")}
+                                   "suggested_codes", "findings", "evidence", "error", "meta")}
 
 
 def rows_of(df) -> list[dict]:
@@ -97,7 +99,8 @@ def spark():
 def test_spark_1000_notes_equal_the_cli_note_by_note(thousand, spark):
     path, expected = thousand
     notes = spark.createDataFrame([json.loads(line) for line in path.open(encoding="utf-8")],
-                                  "id string, text string, codes array<string>")
+                                  "id string, text string, codes array<string>, provider string, "
+                                  "vendor string")
     out = lint_dataframe(notes, codes_col="codes", evidence=True)
     assert out.schema == schema(evidence=True)
     rows = rows_of(out)
@@ -167,8 +170,9 @@ def small(tmp_path_factory):
         handle.write(json.dumps({"id": "number", "text": 7}) + "\n")
     with (folder / "in.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["id", "text", "codes"])
-        writer.writerows([r["id"], r["text"], ", ".join(r["codes"])] for r in rows)
+        writer.writerow(["id", "text", "codes", "provider", "vendor"])
+        writer.writerows([r["id"], r["text"], ", ".join(r["codes"]), r.get("provider", ""),
+                          r.get("vendor", "")] for r in rows)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
