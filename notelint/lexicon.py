@@ -184,6 +184,10 @@ def _check_metadata(rule: Rule) -> None:
         if not isinstance(titles, list) or not all(isinstance(t, str) and t == t.lower().strip()
                                                    and t for t in titles):
             fail("'metadata.titles' must be a list of lower-case titles")
+        run_on = meta.get("run_on_titles", [])
+        if not isinstance(run_on, list) or any(t not in titles for t in run_on):
+            fail("'metadata.run_on_titles' must list some of its 'titles' (the ones that may "
+                 "stand alone between commas)")
 
 
 def _load_group(folder: Path, files: dict[str, tuple[str, ...]]) -> list[Rule]:

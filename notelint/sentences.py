@@ -13,6 +13,7 @@ PyRuSH, which is about 20 times slower than tokenizing and logs every token.
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 import numpy
 from spacy.attrs import IDX, SENT_START
@@ -71,7 +72,26 @@ def headers(text: str) -> list[Header]:
     for match in _COMMA_HEADER.finditer(text):
         if match.start(1) not in caps:
             found.append((match.start(1), match.end(), match.group(1).strip(), False))
+            caps.add(match.start(1))
+    # a lower-case title alone between commas, where a run-on transcription lost its line
+    # breaks and colons (", exam, hip flexion 115 degrees", ", assessment, mild ...")
+    if (titles := _comma_titles()) is not None:
+        for match in titles.finditer(text):
+            if match.start(1) not in caps:
+                found.append((match.start(1), match.end(1), match.group(1), False))
     return sorted(found)
+
+
+@cache
+def _comma_titles() -> re.Pattern[str] | None:
+    """The titles a run-on clinic note may write alone between commas (``run_on_titles`` of
+    ``patterns/sections.jsonl``: "exam", "assessment", "plan"; not a subsection such as
+    "range of motion", which a sentence lists too)."""
+    titles = sorted({t for rule in load_lexicon().of("SECTION")
+                     for t in rule.metadata.get("run_on_titles", [])}, key=len, reverse=True)
+    if not titles:
+        return None
+    return re.compile(r",[ \t]*(" + "|".join(map(re.escape, titles)) + r")(?=[ \t]*,)")
 
 
 def sentence_starts(text: str, no_break_after: Iterable[str],

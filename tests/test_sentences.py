@@ -62,3 +62,18 @@ def test_sentences_a_test_result_after_its_values_negates_the_test(evidence_of):
     evidence = evidence_of("Exam:\n  SLR: 80 deg bilat, negative; slump negative\n")
     assert [(n["text"], n["status"]) for n in evidence["neural"]] == \
         [("SLR", "negated"), ("slump", "negated")]
+
+
+def test_run_on_transcription_titles_between_commas_start_sentences():
+    # a run-on note with no colons or periods: ", exam, ", ", assessment, " are its headers, so
+    # "no functional limitations" does not reach the assessment's contracture
+    import notelint
+
+    text = ("patient reports no functional limitations, exam, hip flexion 115 degrees right, "
+            "assessment, mild right hamstring contracture, plan, daily stretching")
+    (contracture,) = notelint.lint(text).evidence["contractures"]
+    assert contracture["status"] == "affirmed"
+    # a subsection word listed in a sentence is no header
+    from notelint.sentences import headers
+
+    assert headers("stability, range of motion, as well as the length") == []
