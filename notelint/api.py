@@ -8,7 +8,8 @@
 >>> [f.rule for f in result.findings][:2]
 ['NL201', 'NL204']
 
-``Result.to_dict()`` is exactly the result object of OUTPUT.md, as the CLI's
+``notelint.query(text)`` gives the provider queries drafted for the note
+(:mod:`notelint.queries`). ``Result.to_dict()`` is exactly the result object of OUTPUT.md, as the CLI's
 ``--format json`` writes it. The pipeline is built once per process and reused.
 """
 
@@ -47,6 +48,46 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Indicator:
+    """A clinical indicator of a query: text quoted from the note, at its offsets."""
+
+    text: str
+    start: int
+    end: int
+    line: int
+    column: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end, "line": self.line,
+                "column": self.column}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One provider query (OUTPUT.md ``queries``): the question the provider reads, its options
+    (empty: open-ended), the indicators quoted from the note, the rules of the findings it
+    would settle and the coder-facing reason."""
+
+    kind: str
+    question: str
+    options: list[str]
+    indicators: list[Indicator]
+    resolves: list[str]
+    reason: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Query:
+        return cls(data["kind"], data["question"], list(data["options"]),
+                   [Indicator(**i) for i in data["indicators"]], list(data["resolves"]),
+                   data["reason"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "question": self.question, "options": list(self.options),
+                "indicators": [i.to_dict() for i in self.indicators],
+                "resolves": list(self.resolves), "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Result:
     """The result of one note (OUTPUT.md)."""
 
@@ -58,13 +99,15 @@ class Result:
     findings: list[Finding]
     evidence: dict[str, list[dict[str, Any]]] = field(repr=False)
     error: dict[str, str] | None
+    queries: list[Query] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Result:
         """A record from the result object of OUTPUT.md."""
         return cls(data["source"], data["applicable"], data["verdict"], list(data["claimed_codes"]),
                    list(data["suggested_codes"]), [Finding(**f) for f in data["findings"]],
-                   data["evidence"], data["error"])
+                   data["evidence"], data["error"],
+                   [Query.from_dict(q) for q in data.get("queries", [])])
 
     def to_dict(self) -> dict[str, Any]:
         """The result object of OUTPUT.md."""
@@ -72,6 +115,7 @@ class Result:
                 "claimed_codes": list(self.claimed_codes),
                 "suggested_codes": list(self.suggested_codes),
                 "findings": [f.to_dict() for f in self.findings],
+                "queries": [q.to_dict() for q in self.queries],
                 "evidence": self.evidence, "error": self.error}
 
 
@@ -104,6 +148,14 @@ def lint(text: str, codes: Iterable[str] | None = None,
     (result,) = lint_many([{"id": source, "text": text, "codes": list(codes or [])}],
                           config=config, timeout=timeout)
     return result
+
+
+def query(text: str, codes: Iterable[str] | None = None,
+          config: Config | Mapping[str, Any] | None = None, source: str = "<text>",
+          timeout: float | None = DEFAULT_TIMEOUT) -> list[Query]:
+    """The provider queries drafted for one note (empty when it is not applicable); the
+    arguments are :func:`lint`'s. ``lint(text).queries`` holds the same list."""
+    return list(lint(text, codes, config, source, timeout).queries)
 
 
 def lint_many(items: Iterable[str | Mapping[str, Any]], jobs: int = 1,

@@ -4,7 +4,8 @@ No script, font, style or image is loaded from anywhere: the file opens on a
 clinical workstation with no internet. It holds a summary table across notes,
 then each note's text with its evidence highlighted by type (legend at the
 top), and its findings beside it; each finding links to a marker at the text
-it concerns, and the marker links back.
+it concerns, and the marker links back. The provider queries drafted for the
+note (:mod:`notelint.queries`) follow its findings.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ a.marker { margin: 0 2px; font-size: 11px; vertical-align: super; color: #b71c1c
            text-decoration: none; font-weight: bold; }
 .error { color: #b71c1c; } .warning { color: #e65100; } .info { color: #1565c0; }
 .sev { font-weight: bold; text-transform: uppercase; font-size: 11px; }
+.queries li { margin-bottom: 12px; } .question { font-weight: bold; }
+.indicators { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
+.reason { color: #555; font-size: 12px; }
 :target { outline: 2px solid #b71c1c; }
 """
 
@@ -145,7 +149,7 @@ def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
             notes.append({"number": number, "source": result["source"],
                           "verdict": result["verdict"], "claimed": result["claimed_codes"],
                           "suggested": result["suggested_codes"], "findings": result["findings"],
-                          "pieces": _pieces(text, result)})
+                          "queries": result.get("queries", []), "pieces": _pieces(text, result)})
     legend = [{"css": css, "text": label} for _, css, label, _ in HIGHLIGHTS]
     out.write(_template().render(style=_style(), version=__version__, rows=rows, notes=notes,
                                  legend=legend))
