@@ -283,11 +283,15 @@ class _Note:
         return (in_assessment or found or [None])[0]
 
     def muscles_of(self, contracture: dict[str, Any] | None) -> list[str]:
-        """The names of the muscles a contracture concerns, in order, once each."""
+        """The muscles a contracture concerns, each in the note's own words (lower case) at
+        its first mention, in order, once each."""
         if contracture is None:
             return []
-        named = (self.muscle_at(start) for start in contracture.get("muscles", []))
-        return list(dict.fromkeys(m["muscle"] for m in named if m and m.get("muscle")))
+        named = [m for m in (self.muscle_at(s) for s in contracture.get("muscles", [])) if m]
+        words: dict[str, str] = {}
+        for muscle in named:
+            words.setdefault(muscle.get("muscle") or muscle["text"], muscle["text"].lower())
+        return list(words.values())
 
     def clause(self, item: dict[str, Any]) -> dict[str, Any]:
         """The indicator of an evidence item: its clause, verbatim, at original offsets; its
@@ -386,7 +390,7 @@ def _side(kind: Kind, note: _Note) -> Iterator[Query]:
         site_name = next((c["site"] for c in note.contractures()
                           if c["site"] and (muscle is None or c["site"] == muscle["site"])), None)
         site_name = muscle["site"] if muscle else site_name
-        subject = (f"{muscle['muscle']} contracture" if muscle and muscle.get("muscle")
+        subject = (f"{muscle['text'].lower()} contracture" if muscle
                    else f"contracture of the {templates().term('site', site_name or '')}")
         resolved = [index]
         # a claim less specific than an unspecified-side code waits on the same answer
@@ -413,7 +417,7 @@ def _conflicts(note: _Note) -> Iterator[tuple[str, dict[str, Any], dict[str, Any
             if side and name:
                 by_key.setdefault((contracture.get("site") or "", name), []).append(
                     {**muscle, "laterality": side})
-    for (site, name), items in by_key.items():
+    for (site, _name), items in by_key.items():
         sides = {i["laterality"] for i in items}
         if sides != {"right", "left"}:
             continue
@@ -425,7 +429,9 @@ def _conflicts(note: _Note) -> Iterator[tuple[str, dict[str, Any], dict[str, Any
         first = min(items, key=lambda i: i["start"])
         second = min((i for i in items if i["laterality"] != first["laterality"]),
                      key=lambda i: i["start"])
-        yield name if name != site else f"{templates().term('site', site)} contracture", first, second
+        # the muscle in the note's words, or the site of a contracture that names none
+        words = first["text"].lower() if first.get("muscle") else templates().term("site", site)
+        yield words, first, second
 
 
 def _conflicting_side(kind: Kind, note: _Note) -> Iterator[Query]:
