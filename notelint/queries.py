@@ -48,6 +48,16 @@ QUESTION_SLOTS = frozenset({"section", "subject", "site", "study", "state", "sta
 REASON_SLOTS = frozenset({"rules", "claimed", "suggested", "site", "state", "status"})
 QUESTION_FORMS = ("open", "open_side", "choice")
 OPTION_SETS = ("none", "basis", "spasm", "status", "conflict_side", "conflict_site", "causes")
+# the option values each set must word (the builders ask for them by value)
+OPTION_VALUES: dict[str, frozenset[str]] = {
+    "basis": frozenset({"muscle", "joint", "spasm", "neural"}),
+    "spasm": frozenset({"spasm", "shortening"}),
+    "status": frozenset({"present", "historical", "hypothetical", "uncertain"}),
+    "conflict_side": frozenset({"a", "b", "both"}),
+    "conflict_site": frozenset({"a", "b", "both"}),
+    "causes": frozenset({"cause"}),
+    "generic": frozenset({"other", "undetermined"}),
+}
 QUERY_KEYS = frozenset({"triggers", "resolves", "questions", "options", "indicators", "reason",
                         "source"})
 EVIDENCE_NAMES = ("contractures", "muscles", "rom", "strength", "function", "myogenic",
@@ -177,8 +187,10 @@ def _option(rule: Rule) -> Option:
     meta = rule.metadata
     if meta.get("set") not in (*OPTION_SETS[1:], "generic"):
         raise PatternError(rule.path, rule.line, f"unknown option set {meta.get('set')!r}")
-    if not isinstance(meta.get("value"), str) or not meta["value"]:
-        raise PatternError(rule.path, rule.line, "'metadata.value' must be a non-empty string")
+    allowed = sorted(OPTION_VALUES[meta["set"]])
+    if meta.get("value") not in allowed:
+        raise PatternError(rule.path, rule.line, f"unknown value {meta.get('value')!r} of option "
+                                                 f"set {meta['set']!r}; one of {allowed}")
     supported = meta.get("supported_by")
     if not isinstance(supported, list) or any(s not in EVIDENCE_NAMES for s in supported):
         raise PatternError(rule.path, rule.line, "'metadata.supported_by' must list evidence names")
@@ -216,8 +228,10 @@ def load_templates(folder: Path | None = None) -> Templates:
             raise PatternError(str(path), None, f"query kind {kind.name!r}: no options of set "
                                                 f"{kind.options!r}")
     values = {(o.set, o.value) for o in options}
-    if not {("generic", OTHER), ("generic", UNDETERMINED)} <= values:
-        raise PatternError(str(path), None, "the generic options 'other' and 'undetermined' are missing")
+    for option_set, needed in OPTION_VALUES.items():
+        missing = sorted(v for v in needed if (option_set, v) not in values)
+        if missing and (option_set == "generic" or option_set in sets):
+            raise PatternError(str(path), None, f"option set {option_set!r} lacks the value(s) {missing}")
     for name in ("section", "study", "site", "status"):
         if name not in terms:
             raise PatternError(str(path), None, f"the QUERY_TERM {name!r} is missing")
@@ -241,12 +255,16 @@ class _Note:
     lines: Any = field(init=False)  # notelint.linter.LineIndex
     sections: Sections = field(init=False)
     used: set[int] = field(default_factory=set)  # findings already settled by a query
+    _muscles: dict[int, dict[str, Any]] = field(init=False)
+    _affirmed: dict[str, list[dict[str, Any]]] = field(init=False)
 
     def __post_init__(self) -> None:
         from notelint.linter import LineIndex  # the linter imports this module
 
         self.lines = LineIndex(self.text)
         self.sections = Sections.from_headers(headers(self.text))
+        self._muscles = {m["start"]: m for m in self.evidence["muscles"]}
+        self._affirmed = {}
 
     @property
     def evidence(self) -> dict[str, list[dict[str, Any]]]:
@@ -255,8 +273,13 @@ class _Note:
     def affirmed(self, name: str) -> list[dict[str, Any]]:
         """Affirmed items of an evidence list; a muscle named in the plan, the goals or a
         consent is a treatment's target, not an indicator."""
-        return [i for i in self.evidence.get(name, []) if i.get("status", "affirmed") == "affirmed"
-                and not (name == "muscles" and self.sections.at(i["start"]) in _NOT_FINDING_SECTIONS)]
+        found = self._affirmed.get(name)
+        if found is None:
+            found = [i for i in self.evidence.get(name, []) if i.get("status", "affirmed") == "affirmed"
+                     and not (name == "muscles"
+                              and self.sections.at(i["start"]) in _NOT_FINDING_SECTIONS)]
+            self._affirmed[name] = found
+        return found
 
     def fired(self, *rules: str) -> list[int]:
         """Indices of the unsettled findings of ``rules``."""
@@ -270,7 +293,7 @@ class _Note:
         return templates().term("section", self.sections.at(offset))
 
     def muscle_at(self, start: int) -> dict[str, Any] | None:
-        return next((m for m in self.evidence["muscles"] if m["start"] == start), None)
+        return self._muscles.get(start)
 
     def contractures(self) -> list[dict[str, Any]]:
         """Affirmed contracture mentions of a muscle (or of no tissue named)."""
@@ -282,14 +305,19 @@ class _Note:
         in_assessment = [c for c in found if self.sections.at(c["start"]) == "assessment"]
         return (in_assessment or found or [None])[0]
 
+    def linked_muscles(self, contractures: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The muscles the contractures concern (not one classified elsewhere), once each, in
+        text order. In a long note every mention may list the same muscles: their union is
+        taken in C, so the cost stays proportional to the muscles, not to the lists."""
+        starts: set[int] = set().union(*(c.get("muscles", ()) for c in contractures))
+        found = (self._muscles.get(start) for start in sorted(starts))
+        return [m for m in found if m and not m.get("classified_elsewhere")]
+
     def muscles_of(self, contracture: dict[str, Any] | None) -> list[str]:
         """The muscles a contracture concerns, each in the note's own words (lower case) at
         its first mention, in order, once each."""
-        if contracture is None:
-            return []
-        named = [m for m in (self.muscle_at(s) for s in contracture.get("muscles", [])) if m]
         words: dict[str, str] = {}
-        for muscle in named:
+        for muscle in self.linked_muscles([contracture] if contracture else []):
             words.setdefault(muscle.get("muscle") or muscle["text"], muscle["text"].lower())
         return list(words.values())
 
@@ -387,11 +415,14 @@ def _side(kind: Kind, note: _Note) -> Iterator[Query]:
             continue
         finding = note.finding(index)
         muscle = note.muscle_at(finding["start"])
-        site_name = next((c["site"] for c in note.contractures()
-                          if c["site"] and (muscle is None or c["site"] == muscle["site"])), None)
-        site_name = muscle["site"] if muscle else site_name
+        # NL102 points at the muscle, or at the contracture that names the site without one
+        at = muscle or next((c for c in note.contractures() if c["start"] == finding["start"]), None)
+        site_name = (at or {}).get("site") or next(
+            (c["site"] for c in note.contractures() if c["site"]), None)
+        if site_name is None:
+            continue
         subject = (f"{muscle['text'].lower()} contracture" if muscle
-                   else f"contracture of the {templates().term('site', site_name or '')}")
+                   else f"contracture of the {templates().term('site', site_name)}")
         resolved = [index]
         # a claim less specific than an unspecified-side code waits on the same answer
         resolved += [i for i in note.fired("NL201") if i not in resolved and all(
@@ -400,7 +431,7 @@ def _side(kind: Kind, note: _Note) -> Iterator[Query]:
         related += [c for c in note.contractures() if c["site"] == site_name]
         items = related + [i for name in ("rom",) for i in note.affirmed(name)[:_PER_LIST]]
         yield _query(kind, "open", note, resolved, note.indicators(items),
-                     reason_slots={"site": templates().term("site", site_name or "")},
+                     reason_slots={"site": templates().term("site", site_name)},
                      subject=subject, section=note.section(finding["start"]))
 
 
@@ -408,15 +439,12 @@ def _conflicts(note: _Note) -> Iterator[tuple[str, dict[str, Any], dict[str, Any
     """Side conflicts between sections: the same muscle (or contracture site) documented as
     right in one section and left in another, with no section giving both and none bilateral."""
     by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for contracture in note.contractures():
-        named = [note.muscle_at(s) for s in contracture["muscles"]]
-        named = [m for m in named if m and not m.get("classified_elsewhere")]
-        for muscle in named or [contracture]:
-            side = muscle.get("laterality") or (contracture["laterality"] if not named else None)
-            name = muscle.get("muscle") or contracture.get("site")
-            if side and name:
-                by_key.setdefault((contracture.get("site") or "", name), []).append(
-                    {**muscle, "laterality": side})
+    for muscle in note.linked_muscles(note.contractures()):
+        if muscle["laterality"] and muscle.get("muscle"):
+            by_key.setdefault((muscle["site"], muscle["muscle"]), []).append(muscle)
+    for contracture in note.contractures():  # a contracture that names no muscle: its site
+        if not contracture["muscles"] and contracture["site"] and contracture["laterality"]:
+            by_key.setdefault((contracture["site"], ""), []).append(contracture)
     for (site, _name), items in by_key.items():
         sides = {i["laterality"] for i in items}
         if sides != {"right", "left"}:
@@ -454,8 +482,7 @@ def _conflicting_site(kind: Kind, note: _Note) -> Iterator[Query]:
     contractures is at, on the same side, in another section than those muscles."""
     regions = [c for c in note.contractures() if not c["muscles"] and c["site"]
                and c["site_from"] in {"region", "code_text"} and c["site"] != "other"]
-    named = [note.muscle_at(s) for c in note.contractures() for s in c["muscles"]]
-    named = [m for m in named if m and not m.get("classified_elsewhere")]
+    named = note.linked_muscles(note.contractures())
     if not regions or not named or note.fired("NL101"):
         return
     muscle_sites = {m["site"] for m in named}
@@ -495,7 +522,10 @@ def _basis_options(note: _Note) -> tuple[list[str], list[dict[str, Any]]]:
         "joint": note.affirmed("arthrogenic") + joints,
         "spasm": note.affirmed("spasm"),
         "neural": note.affirmed("neural")}
-    muscles = list(dict.fromkeys(m for c in named for m in note.muscles_of(c)))
+    words: dict[str, str] = {}
+    for muscle in note.linked_muscles(named):
+        words.setdefault(muscle.get("muscle") or muscle["text"], muscle["text"].lower())
+    muscles = list(words.values())
     joint = next((i.get("joint") for i in found["joint"] if i.get("joint")), None)
     options, items = [], []
     for option in templates().options:
@@ -635,5 +665,6 @@ def draft(result: Result, text: str) -> list[Query]:
         builder = BUILDERS.get(name)
         if builder is None:
             raise PatternError(QUERY_FILE, None, f"query kind {name!r} has no builder")
-        queries.extend(builder(kind, note))
+        # a query with no clinical indicator to quote is not a compliant query: none is sent
+        queries.extend(q for q in builder(kind, note) if q["indicators"])
     return queries

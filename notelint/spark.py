@@ -62,6 +62,21 @@ FINDING = StructType([
     StructField("suggestion", StringType(), True),
     StructField("suggestions", ArrayType(StringType(), False), False),
 ])
+INDICATOR = StructType([
+    StructField("text", StringType(), False),
+    StructField("start", IntegerType(), False),
+    StructField("end", IntegerType(), False),
+    StructField("line", IntegerType(), False),
+    StructField("column", IntegerType(), False),
+])
+QUERY = StructType([
+    StructField("kind", StringType(), False),
+    StructField("question", StringType(), False),
+    StructField("options", ArrayType(StringType(), False), False),
+    StructField("indicators", ArrayType(INDICATOR, False), False),
+    StructField("resolves", ArrayType(StringType(), False), False),
+    StructField("reason", StringType(), False),
+])
 ERROR = StructType([
     StructField("kind", StringType(), False),
     StructField("message", StringType(), False),
@@ -73,6 +88,7 @@ SCHEMA = StructType([
     StructField("claimed_codes", ArrayType(StringType(), False), False),
     StructField("suggested_codes", ArrayType(StringType(), False), False),
     StructField("findings", ArrayType(FINDING, False), False),
+    StructField("queries", ArrayType(QUERY, False), False),
     StructField("error", ERROR, True),
 ])
 # opt-in: the OUTPUT.md evidence object as JSON text (its items vary by kind and may gain fields)
@@ -250,7 +266,8 @@ class _Task:
         row = {"id": note_id, "applicable": result["applicable"], "verdict": result["verdict"],
                "claimed_codes": result["claimed_codes"],
                "suggested_codes": result["suggested_codes"],
-               "findings": result["findings"], "error": result["error"]}
+               "findings": result["findings"], "queries": result["queries"],
+               "error": result["error"]}
         if self.evidence:
             row["evidence_json"] = json.dumps(result["evidence"], ensure_ascii=False)
         return row

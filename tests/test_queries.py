@@ -308,9 +308,11 @@ def _kind(**changes):
     (_kind(indicators=["vitals"]), "evidence names"),
     (_kind(reason="{payer} wants it"), "unknown slot(s) ['payer']"),
     ({"literal": "Option {x}", "category": "QUERY_OPTION",
-      "metadata": {"set": "basis", "value": "x", "supported_by": ["myogenic"]}}, "unknown slot"),
+      "metadata": {"set": "basis", "value": "muscle", "supported_by": ["myogenic"]}}, "unknown slot"),
     ({"literal": "Muscle", "category": "QUERY_OPTION",
-      "metadata": {"set": "basis", "value": "x", "supported_by": []}}, "evidence that supports it"),
+      "metadata": {"set": "basis", "value": "muscle", "supported_by": []}}, "evidence that supports it"),
+    ({"literal": "Tendon", "category": "QUERY_OPTION",
+      "metadata": {"set": "basis", "value": "tendon", "supported_by": ["myogenic"]}}, "unknown value"),
     ({"literal": "x", "category": "QUERY_KIND"}, "category 'QUERY_KIND'"),
 ])
 def test_queries_bad_template_names_file_and_line(copy_of_patterns, entry, problem):
