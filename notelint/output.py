@@ -88,7 +88,8 @@ class TextReport:
 class QueryReport:
     """``notelint query``: each applicable note's provider queries, written for a CDI specialist
     to send: the question, the indicators quoted with their line and column, the options, and
-    for the coder the findings each query settles and why."""
+    for the coder the findings each query settles and why. An applicable note with nothing to
+    ask has one line saying so."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
@@ -109,13 +110,15 @@ class QueryReport:
             return
         self.applicable += 1
         queries = result["queries"]
-        if not queries:
+        claimed = ", ".join(result["claimed_codes"]) or "none"
+        if not queries:  # every applicable note gets its line: reviewed, nothing to ask
+            self.out.write(f"{source}: no provider query ({result['verdict']}; claimed {claimed})\n")
             return
         self.queried += 1
         self.queries += len(queries)
         noun = "query" if len(queries) == 1 else "queries"
-        self.out.write(f"{source}: {len(queries)} provider {noun} ({result['verdict']}; claimed "
-                       f"{', '.join(result['claimed_codes']) or 'none'})\n")
+        self.out.write(f"{source}: {len(queries)} provider {noun} ({result['verdict']}; "
+                       f"claimed {claimed})\n")
         for number, query in enumerate(queries, start=1):
             self.out.write(f"\n  Query {number} of {len(queries)} [{query['kind']}]\n")
             self.out.write(f"  {one_line(query['question'])}\n")

@@ -237,10 +237,18 @@ def test_queries_check_results_carry_them(monkeypatch):
                             "findings", "queries", "evidence", "error"]
 
 
-def test_queries_text_report_summary(monkeypatch):
+def test_queries_text_report_lists_every_applicable_note(sample_runs, monkeypatch):
     monkeypatch.chdir(ROOT)
     shown = CliRunner().invoke(cli, ["query", "samples/"])
     assert shown.exit_code == 0
+    for _, result in sample_runs:
+        heads = [line for line in shown.stdout.splitlines() if line.startswith(f"{result['source']}: ")]
+        if not result["applicable"]:
+            assert heads == []
+        elif result["queries"]:
+            assert heads[0].startswith(f"{result['source']}: {len(result['queries'])} provider quer")
+        else:
+            assert heads[0].startswith(f"{result['source']}: no provider query ({result['verdict']};")
     assert re.search(r"^Drafted \d+ provider queries for \d+ of \d+ notes \(\d+ applicable\)\.$",
                      shown.stdout, re.MULTILINE)
 
