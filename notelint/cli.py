@@ -155,6 +155,48 @@ def _with_common(func: Any) -> Any:
     return func
 
 
+# the options of a run that lints (check, query), after the format
+_linting = [
+    click.option("--code", "claimed", multiple=True, metavar="CODE",
+                 help="A claimed ICD-10-CM code for every note (repeatable)."),
+    click.option("--select", multiple=True, help="Only these rules (codes or prefixes, e.g. NL2)."),
+    click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes)."),
+]
+_run_settings = [
+    click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr."),
+    click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                 help="Configuration file (default: notelint.toml or pyproject.toml, found upward)."),
+    click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
+                 help="Same site on both sides: right and left codes, or M62.49."),
+]
+
+
+def _with(options: list[Any]) -> Any:
+    def apply(func: Any) -> Any:
+        for decorator in reversed(options):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+def _shown(results: Iterator[dict[str, Any]], quiet: bool) -> Iterator[dict[str, Any]]:
+    """``results`` with the progress display on a terminal's stderr, unless ``quiet``."""
+    if not quiet and sys.stderr.isatty():
+        from notelint.progress import progress
+
+        return progress(results, sys.stderr)
+    return results
+
+
+def _exit_on_input_errors(count: int) -> None:
+    """Exit 2, saying so on stderr, when inputs could not be linted."""
+    if count:
+        for_stderr = "input error" if count == 1 else "input errors"
+        click.echo(f"notelint: {count} {for_stderr}; see the results", err=True)
+        sys.exit(EXIT_ERROR)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="notelint")
 @click.option("--debug", is_flag=True,
@@ -317,19 +359,12 @@ def _exit(code: Any) -> None:
 @_with_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "html"]),
               default="text", show_default=True, help="Output format.")
-@click.option("--code", "claimed", multiple=True, metavar="CODE",
-              help="A claimed ICD-10-CM code for every note (repeatable).")
-@click.option("--select", multiple=True, help="Only these rules (codes or prefixes, e.g. NL2).")
-@click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes).")
+@_with(_linting)
 @click.option("--severity", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit status 1 [default: warning].")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule (text format).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
-@click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
-              help="Same site on both sides: right and left codes, or M62.49.")
+@_with(_run_settings)
 def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
           timeout: float, fmt: str,
           claimed: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
@@ -356,12 +391,8 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
             yield result
 
     texts: deque[str] = deque()  # filled as notes are read, for the HTML report only
-    results = tally(_results(paths, conf, codes, encoding, max_chars, jobs,
-                             texts if fmt == "html" else None, timeout))
-    if not quiet and sys.stderr.isatty():
-        from notelint.progress import progress
-
-        results = progress(results, sys.stderr)
+    results = _shown(tally(_results(paths, conf, codes, encoding, max_chars, jobs,
+                                    texts if fmt == "html" else None, timeout)), quiet)
     out = sys.stdout
     if fmt == "json":
         output.write_json(results, out)
@@ -381,10 +412,7 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
         for result in results:
             report.add(result)
         report.close()
-    if input_errors:
-        for_stderr = "input error" if input_errors == 1 else "input errors"
-        click.echo(f"notelint: {input_errors} {for_stderr}; see the results", err=True)
-        sys.exit(EXIT_ERROR)
+    _exit_on_input_errors(input_errors)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
@@ -392,15 +420,8 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
 @_with_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True, help="Output format.")
-@click.option("--code", "claimed", multiple=True, metavar="CODE",
-              help="A claimed ICD-10-CM code for every note (repeatable).")
-@click.option("--select", multiple=True, help="Only these rules (codes or prefixes, e.g. NL2).")
-@click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
-@click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
-              help="Same site on both sides: right and left codes, or M62.49.")
+@_with(_linting)
+@_with(_run_settings)
 def query(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
           timeout: float, fmt: str, claimed: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], quiet: bool, config_file: str | None,
@@ -425,13 +446,9 @@ def query(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
             input_errors += result["error"] is not None
             yield result
 
-    texts: deque[str] = deque()
-    results = counted(_results(paths, conf, codes, encoding, max_chars, jobs,
-                               texts if fmt == "html" else None, timeout))
-    if not quiet and sys.stderr.isatty():
-        from notelint.progress import progress
-
-        results = progress(results, sys.stderr)
+    texts: deque[str] = deque()  # filled as notes are read, for the HTML report only
+    results = _shown(counted(_results(paths, conf, codes, encoding, max_chars, jobs,
+                                      texts if fmt == "html" else None, timeout)), quiet)
     out = sys.stdout
     if fmt == "json":
         output.write_json(results, out)
@@ -444,10 +461,7 @@ def query(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
         for result in results:
             report.add(result)
         report.close()
-    if input_errors:
-        for_stderr = "input error" if input_errors == 1 else "input errors"
-        click.echo(f"notelint: {input_errors} {for_stderr}; see the results", err=True)
-        sys.exit(EXIT_ERROR)
+    _exit_on_input_errors(input_errors)
     sys.exit(EXIT_CLEAN)
 
 

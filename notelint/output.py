@@ -27,6 +27,11 @@ def write_json(results: Iterable[Result], out: TextIO) -> None:
     out.write("\n]}\n")
 
 
+def error_line(result: Result) -> str:
+    """The report line of an input that could not be linted: its message and kind."""
+    return one_line(f"{result['error']['message']} [{result['error']['kind']}]") + "\n"
+
+
 class TextReport:
     """``path:line:col: NL201 [error] message``, grouped by note, with a summary line."""
 
@@ -45,7 +50,7 @@ class TextReport:
         source = one_line(result["source"])  # an id or a file name may hold any character
         if result["error"]:
             self.errors += 1
-            self.out.write(one_line(f"{result['error']['message']} [{result['error']['kind']}]") + "\n")
+            self.out.write(error_line(result))
             return
         if not result["applicable"]:
             return
@@ -104,7 +109,7 @@ class QueryReport:
         source = one_line(result["source"])
         if result["error"]:
             self.errors += 1
-            self.out.write(one_line(f"{result['error']['message']} [{result['error']['kind']}]") + "\n")
+            self.out.write(error_line(result))
             return
         if not result["applicable"]:
             return

@@ -264,21 +264,8 @@ def test_queries_python_api(sample_runs):
     assert notelint.query("Knee exam normal.") == []
 
 
-@pytest.fixture(scope="module")
-def client(linter):
-    import warnings
-
-    pytest.importorskip("fastapi")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-        from starlette.testclient import TestClient
-    from notelint.service import create_app
-
-    with TestClient(create_app(load=lambda: linter), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-def test_queries_service_endpoint(client, lint_text):
+def test_queries_service_endpoint(service_client, lint_text):
+    client = service_client
     text = (SAMPLES / "historical-gastrocnemius-contracture-claimed-m62461.txt").read_text(encoding="utf-8")
     response = client.post("/v1/query", json={"id": "enc-7", "text": text})
     assert response.status_code == 200, response.text
