@@ -67,8 +67,10 @@ OTHER, UNDETERMINED = "other", "undetermined"
 # a code number, which the provider-facing text never holds: "M62.451", "M62", "I69.-"
 CODE_NUMBER = re.compile(r"(?<![A-Za-z0-9])[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z-]{0,4})?(?![A-Za-z0-9])")
 # the end of a clause, for quoting an indicator with the words around it
-_CLAUSE_END = re.compile(r"[.;()\[\]|\n\r\u2028\u2029]|:\s")
-_PHRASE_END = re.compile(r"[.;,()\[\]|\n\r\u2028\u2029]|:\s")
+# (a period inside a code or a number, "M24.541", "2.5", or a colon before a digit, "10:30",
+# does not)
+_CLAUSE_END = re.compile(r"[;()\[\]|\n\r\u2028\u2029]|(?<![0-9A-Za-z])\.|\.(?![0-9A-Za-z])|:(?![0-9])")
+_PHRASE_END = re.compile(r"[;,()\[\]|\n\r\u2028\u2029]|(?<![0-9A-Za-z])\.|\.(?![0-9A-Za-z])|:(?![0-9])")
 _CLAUSE_MAX = 160
 _PER_LIST = 2  # indicators quoted from each evidence list
 _NOT_FINDING_SECTIONS = frozenset({"plan", "goals", "consent"})
@@ -232,7 +234,7 @@ def load_templates(folder: Path | None = None) -> Templates:
         missing = sorted(v for v in needed if (option_set, v) not in values)
         if missing and (option_set == "generic" or option_set in sets):
             raise PatternError(str(path), None, f"option set {option_set!r} lacks the value(s) {missing}")
-    for name in ("section", "study", "site", "status"):
+    for name in ("section", "study", "site", "status", "joint", "state"):
         if name not in terms:
             raise PatternError(str(path), None, f"the QUERY_TERM {name!r} is missing")
     return Templates(kinds, options, terms)
@@ -286,6 +288,12 @@ class _Note:
         return [i for i, f in enumerate(self.result["findings"])
                 if f["rule"] in rules and i not in self.used]
 
+    def routed(self) -> bool:
+        """Whether a routing finding (NL302-NL307) sends the condition away from M62.4-."""
+        from notelint.rules.registry import ROUTING
+
+        return any(f["rule"] in ROUTING for f in self.result["findings"])
+
     def finding(self, index: int) -> dict[str, Any]:
         return self.result["findings"][index]
 
@@ -318,13 +326,13 @@ class _Note:
         its first mention, in order, once each."""
         words: dict[str, str] = {}
         for muscle in self.linked_muscles([contracture] if contracture else []):
-            words.setdefault(muscle.get("muscle") or muscle["text"], muscle["text"].lower())
+            words.setdefault(muscle.get("muscle") or muscle["text"], words_of(muscle))
         return list(words.values())
 
     def clause(self, item: dict[str, Any]) -> dict[str, Any]:
-        """The indicator of an evidence item: its clause, verbatim, at original offsets; its
-        phrase (up to commas) when the clause is long, the item alone when that is too or
-        it holds a code number."""
+        """The indicator of an evidence item: its clause, verbatim, at original offsets (less
+        a code written beside the item); its phrase (up to commas) when the clause is long,
+        the item alone when that is too."""
         start, end = item["start"], item["end"]
         c_start, c_end = start, end
         for ends in (_CLAUSE_END, _PHRASE_END):
@@ -333,9 +341,14 @@ class _Note:
             after = ends.search(self.text, end)
             a = before[-1] if before else lo
             b = after.start() if after else len(self.text)
-            while a < start and self.text[a] in " \t-*,":
+            # a code written before or after the item is left out of the quote ("M62.459
+            # hamstring contracture" quotes "hamstring contracture")
+            codes = [m.span() for m in CODE_NUMBER.finditer(self.text, a, b)]
+            a = max([a, *(e for _, e in codes if e <= start)])
+            b = min([b, *(s for s, _ in codes if s >= end)])
+            while a < start and self.text[a] in " \t-*,:\u2013\u2014\u2022":
                 a += 1
-            while b > end and self.text[b - 1] in " \t,":
+            while b > end and self.text[b - 1] in " \t,:-\u2013\u2014":
                 b -= 1
             if b - a <= _CLAUSE_MAX and not CODE_NUMBER.search(self.text[a:b]):
                 c_start, c_end = a, b
@@ -364,6 +377,18 @@ class _Note:
         for name in kind.indicators:
             items.extend(self.affirmed(name)[:_PER_LIST])
         return items
+
+
+def words_of(item: dict[str, Any]) -> str:
+    """An evidence item's text as words inside a sentence: lower case, unless it is an
+    abbreviation ("FDS", "SCM") written in capitals."""
+    text = item["text"]
+    return text if text.isupper() and len(text) <= 6 else text.lower()
+
+
+def _listed(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
 
 
 def _codes(codes: list[str]) -> str:
@@ -421,7 +446,7 @@ def _side(kind: Kind, note: _Note) -> Iterator[Query]:
             (c["site"] for c in note.contractures() if c["site"]), None)
         if site_name is None:
             continue
-        subject = (f"{muscle['text'].lower()} contracture" if muscle
+        subject = (f"{words_of(muscle)} contracture" if muscle
                    else f"contracture of the {templates().term('site', site_name)}")
         resolved = [index]
         # a claim less specific than an unspecified-side code waits on the same answer
@@ -458,11 +483,13 @@ def _conflicts(note: _Note) -> Iterator[tuple[str, dict[str, Any], dict[str, Any
         second = min((i for i in items if i["laterality"] != first["laterality"]),
                      key=lambda i: i["start"])
         # the muscle in the note's words, or the site of a contracture that names none
-        words = first["text"].lower() if first.get("muscle") else templates().term("site", site)
+        words = words_of(first) if first.get("muscle") else templates().term("site", site)
         yield words, first, second
 
 
 def _conflicting_side(kind: Kind, note: _Note) -> Iterator[Query]:
+    if note.routed():
+        return  # the condition is routed away from M62.4-: its basis is the question
     for name, first, second in _conflicts(note):
         subject = name if name.endswith("contracture") else f"{name} contracture"
         side_a, side_b = first["laterality"], second["laterality"]
@@ -480,6 +507,8 @@ def _conflicting_side(kind: Kind, note: _Note) -> Iterator[Query]:
 def _conflicting_site(kind: Kind, note: _Note) -> Iterator[Query]:
     """A contracture whose body region or code words name a site that no muscle of the note's
     contractures is at, on the same side, in another section than those muscles."""
+    if note.routed():
+        return  # the condition is routed away from M62.4-: its basis is the question
     regions = [c for c in note.contractures() if not c["muscles"] and c["site"]
                and c["site_from"] in {"region", "code_text"} and c["site"] != "other"]
     named = note.linked_muscles(note.contractures())
@@ -496,7 +525,7 @@ def _conflicting_site(kind: Kind, note: _Note) -> Iterator[Query]:
         side = region["laterality"] or muscle["laterality"]
         place = f"{side} " if side and side != "bilateral" else ""
         site_a = f"{place}{templates().term('site', region['site'])}"
-        site_b = f"{place}{muscle['text'].lower()}"
+        site_b = f"{place}{words_of(muscle)}"
         options = [note_option("conflict_site", "a", site_a=site_a[:1].upper() + site_a[1:]),
                    note_option("conflict_site", "b", site_b=site_b[:1].upper() + site_b[1:]),
                    note_option("conflict_site", "both")]
@@ -524,7 +553,7 @@ def _basis_options(note: _Note) -> tuple[list[str], list[dict[str, Any]]]:
         "neural": note.affirmed("neural")}
     words: dict[str, str] = {}
     for muscle in note.linked_muscles(named):
-        words.setdefault(muscle.get("muscle") or muscle["text"], muscle["text"].lower())
+        words.setdefault(muscle.get("muscle") or muscle["text"], words_of(muscle))
     muscles = list(words.values())
     joint = next((i.get("joint") for i in found["joint"] if i.get("joint")), None)
     options, items = [], []
@@ -532,8 +561,8 @@ def _basis_options(note: _Note) -> tuple[list[str], list[dict[str, Any]]]:
         if option.set != "basis" or not found.get(option.value):
             continue
         options.append(option.text.format(
-            muscles=" and ".join(muscles) if muscles else "muscle",
-            joint=f"{joint} joint" if joint else "joint"))
+            muscles=_listed(muscles) if muscles else "muscle",
+            joint=templates().term("joint", joint) if joint else "joint"))
         items.extend(found[option.value][:_PER_LIST])
     return options, items
 
@@ -545,7 +574,7 @@ def _basis(kind: Kind, note: _Note) -> Iterator[Query]:
     options, items = _basis_options(note)
     anchor = note.main_contracture() or (note.affirmed("contractures") or [None])[0]
     muscles = note.muscles_of(anchor)
-    subject = f"{' and '.join(muscles)} contracture" if muscles else "contracture"
+    subject = f"{_listed(muscles)} contracture" if muscles else "contracture"
     offset = anchor["start"] if anchor else note.finding(fired[0])["start"]
     resolved = note.fired(*kind.resolves)
     if len(options) >= 2:
@@ -598,7 +627,7 @@ def _cause(kind: Kind, note: _Note) -> Iterator[Query]:
         return  # nothing to offer: an open question about an optional detail is no query
     anchor = note.main_contracture()
     muscles = note.muscles_of(anchor)
-    subject = f"{' and '.join(muscles)} contracture" if muscles else "contracture"
+    subject = f"{_listed(muscles)} contracture" if muscles else "contracture"
     options = [note_option("causes", "cause", cause=n[:1].upper() + n[1:]) for n in names]
     offset = anchor["start"] if anchor else raised[0]["start"]
     yield _query(kind, "choice", note, fired,
@@ -606,23 +635,27 @@ def _cause(kind: Kind, note: _Note) -> Iterator[Query]:
                  subject=subject, section=note.section(offset))
 
 
+# studies asked about together: EMG and nerve conduction are one electrodiagnostic study
+_STUDY_FAMILY = {"EMG": "EDX", "NCS": "EDX"}
+
+
 def _study_results(kind: Kind, note: _Note) -> Iterator[Query]:
-    """One question per study order: NL501 findings in the same clause ("EMG/NCS ordered")
-    are one query."""
-    by_clause: dict[tuple[int, int], list[int]] = {}
+    """One question per study: the NL501 findings of EMG and of nerve conduction ("EMG/NCS
+    ordered") are one query, as one electrodiagnostic study."""
+    by_family: dict[str, list[int]] = {}
     studies = {s["start"]: s for s in note.evidence["studies"]}
     for index in note.fired(*kind.triggers):
         study = studies.get(note.finding(index)["start"])
-        if study is None:
-            continue
-        quoted = note.clause(study)
-        by_clause.setdefault((quoted["start"], quoted["end"]), []).append(index)
-    for indices in by_clause.values():
+        if study is not None:
+            family = _STUDY_FAMILY.get(study["study"], study["study"])
+            by_family.setdefault(family, []).append(index)
+    for indices in by_family.values():
         found = [studies[note.finding(i)["start"]] for i in indices]
         words = " and ".join(dict.fromkeys(templates().term("study", s["study"]) for s in found))
+        state = found[0].get("state") or "mentioned"
         yield _query(kind, "open", note, indices, note.indicators(found),
-                     reason_slots={"state": found[0].get("state") or "mentioned"},
-                     study=words, state=found[0].get("state") or "mentioned")
+                     reason_slots={"state": state}, study=words,
+                     state=templates().term("state", state))
 
 
 def _status(kind: Kind, note: _Note) -> Iterator[Query]:
@@ -632,8 +665,9 @@ def _status(kind: Kind, note: _Note) -> Iterator[Query]:
     if not fired or not mentions:
         return  # no contracture at all, or only negated ones: the note is clear
     mention = mentions[0]
+    mentions = [m for m in mentions if m["status"] == mention["status"]]  # what it asks about
     muscles = note.muscles_of(mention)
-    subject = f"{' and '.join(muscles)} contracture" if muscles else "contracture"
+    subject = f"{_listed(muscles)} contracture" if muscles else "contracture"
     options = [note_option("status", "present"), note_option("status", mention["status"])]
     yield _query(kind, "choice", note, fired, note.indicators(mentions), options,
                  reason_slots={"status": templates().term("status", mention["status"])},
