@@ -71,6 +71,17 @@ def corpus_runs(linter) -> list[tuple[str, dict]]:
     return [(note.text, result) for note, result in zip(notes, linter.lint(iter(notes)), strict=True)]
 
 
+@pytest.fixture(scope="module")
+def tuning_runs(linter) -> list[tuple[str, dict]]:
+    """The synthetic coded notes of evaluation/tuning/ with their results (the blind sets stay
+    out of every test)."""
+    from notelint.inputs import jsonl
+
+    notes = [note for path in sorted((ROOT / "evaluation" / "tuning").glob("*.jsonl"))
+             for note in jsonl(path.open("rb"), str(path), None, 1_000_000)]
+    return [(note.text, result) for note, result in zip(notes, linter.lint(iter(notes)), strict=True)]
+
+
 def _queries(runs: list[tuple[str, dict]]) -> list[tuple[str, dict, dict]]:
     return [(text, result, query) for text, result in runs for query in result["queries"]]
 
@@ -124,6 +135,13 @@ def _check_compliance(text: str, result: dict, query: dict) -> None:
 def test_queries_samples_are_compliant(sample_runs):
     drafted = _queries(sample_runs)
     assert len(drafted) >= len(templates().kinds)
+    for text, result, query in drafted:
+        _check_compliance(text, result, query)
+
+
+def test_queries_tuning_notes_are_compliant(tuning_runs):
+    drafted = _queries(tuning_runs)
+    assert len(tuning_runs) >= 100 and len(drafted) >= 20
     for text, result, query in drafted:
         _check_compliance(text, result, query)
 
