@@ -55,7 +55,8 @@ a.marker { margin: 0 2px; font-size: 11px; vertical-align: super; color: #b71c1c
            text-decoration: none; font-weight: bold; }
 .error { color: #b71c1c; } .warning { color: #e65100; } .info { color: #1565c0; }
 .sev { font-weight: bold; text-transform: uppercase; font-size: 11px; }
-.queries li { margin-bottom: 12px; } .question { font-weight: bold; }
+.queries > li { margin-bottom: 12px; } .queries ul li { margin-bottom: 2px; }
+.question { font-weight: bold; } .label { font-size: 12px; color: #555; }
 .indicators { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 .reason { color: #555; font-size: 12px; }
 :target { outline: 2px solid #b71c1c; }
