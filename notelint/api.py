@@ -8,10 +8,11 @@
 >>> [f.rule for f in result.findings][:2]
 ['NL201', 'NL204']
 
-``Result`` and ``Finding`` are the typed result model of :mod:`notelint.resultmodel`
-(pydantic, frozen); ``Result.to_dict()`` is exactly the result object of
-docs/output.md, as the CLI's ``--format json`` writes it. The pipeline is built once
-per process and reused.
+``notelint.query(text)`` gives the provider queries drafted for the note
+(:mod:`notelint.queries`). ``Result``, ``Finding`` and ``Query`` are the typed result
+model of :mod:`notelint.resultmodel` (pydantic, frozen); ``Result.to_dict()`` is exactly
+the result object of docs/output.md, as the CLI's ``--format json`` writes it. The
+pipeline is built once per process and reused.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from notelint.config import Config, from_mapping
-from notelint.resultmodel import Finding, Result
+from notelint.resultmodel import Finding, Query, Result
 
-__all__ = ["Finding", "Result", "lint", "lint_many"]
+__all__ = ["Finding", "Query", "Result", "lint", "lint_many", "query"]
 
 DEFAULT_TIMEOUT = 60.0  # seconds a note may take (notelint.linter.DEFAULT_TIMEOUT)
 
@@ -56,6 +57,14 @@ def lint(text: str, codes: Iterable[str] | None = None,
     (result,) = lint_many([{"id": source, "text": text, "codes": list(codes or [])}],
                           config=config, timeout=timeout)
     return result
+
+
+def query(text: str, codes: Iterable[str] | None = None,
+          config: Config | Mapping[str, Any] | None = None, source: str = "<text>",
+          timeout: float | None = DEFAULT_TIMEOUT) -> list[Query]:
+    """The provider queries drafted for one note (empty when it is not applicable); the
+    arguments are :func:`lint`'s. ``lint(text).queries`` holds the same list."""
+    return list(lint(text, codes, config, source, timeout).queries)
 
 
 def lint_many(items: Iterable[str | Mapping[str, Any]], jobs: int = 1,

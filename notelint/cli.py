@@ -1,4 +1,4 @@
-"""The ``notelint`` command line: check, extract, rule, rules, serve.
+"""The ``notelint`` command line: check, query, extract, summary, rule, rules, serve.
 
 The CLI parses arguments and formats results; everything else lives in the
 library. Exit status: 0 clean, 1 findings at or above the failing severity,
@@ -423,6 +423,75 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
         click.echo(f"notelint: {input_errors} {for_stderr}; see the results", err=True)
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@_with_common
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the output to FILE instead of standard output.")
+@click.option("--code", "claimed", multiple=True, metavar="CODE",
+              help="A claimed ICD-10-CM code for every note (repeatable).")
+@click.option("--select", multiple=True,
+              help="Only these rules (codes or prefixes, e.g. NL2; ALL for every rule).")
+@click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
+@click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
+              help="Same site on both sides: right and left codes, or M62.49.")
+def query(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
+          timeout: float, fmt: str, output_file: str | None, claimed: tuple[str, ...],
+          select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool,
+          config_file: str | None, bilateral: str | None) -> None:
+    """Draft provider queries for notes (the same inputs as check): one per open question.
+
+    Exit status 0 when the notes were read (queries are drafts for a person, not failures),
+    2 for a usage, configuration or input error.
+    """
+    from notelint import output
+
+    try:
+        conf = _config(config_file, select, ignore, bilateral)
+        codes = _validated_codes(claimed)
+    except NotelintError as exc:
+        _fail(str(exc))
+    input_errors = 0
+
+    def counted(pairs: Iterator[tuple[dict[str, Any], str]]) -> Iterator[tuple[dict[str, Any], str]]:
+        nonlocal input_errors
+        for result, text in pairs:
+            input_errors += result["error"] is not None
+            yield result, text
+
+    keep_text = fmt == "html"
+    texts: deque[str] = deque()
+    results = _results(paths or (".",), conf, codes, encoding, max_chars, jobs,
+                       texts if keep_text else None, timeout)
+    pairs = counted((result, texts.popleft() if keep_text else "") for result in results)
+    if not quiet and sys.stderr.isatty():
+        from notelint.progress import progress
+
+        pairs = progress(pairs, sys.stderr)
+    with _output(output_file) as out:
+        if fmt == "json":
+            output.write_json((result for result, _ in pairs), out)
+        elif fmt == "html":
+            from notelint import html
+
+            html.write(pairs, out)
+        else:
+            report = output.QueryReport(out)
+            for result, _ in pairs:
+                report.add(result)
+            report.close()
+    if input_errors:
+        for_stderr = "input error" if input_errors == 1 else "input errors"
+        click.echo(f"notelint: {input_errors} {for_stderr}; see the results", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CLEAN)
 
 
 @contextlib.contextmanager

@@ -5,7 +5,8 @@ clinical workstation with no internet. It holds a summary table across notes
 (verdict, claimed codes, suggested codes or the codes a routing finding names
 instead), then each note's text with its evidence highlighted by type (legend at
 the top), and its findings beside it; each finding links to a marker at the text
-it concerns, and the marker links back.
+it concerns, and the marker links back. The provider queries drafted for the
+note (:mod:`notelint.queries`) follow its findings.
 
 Where evidence overlaps (a popliteal angle is a ROM measure and myogenic evidence),
 every type shows: the first type of :data:`HIGHLIGHTS` colours the background, each
@@ -68,6 +69,10 @@ a.marker { margin: 0 2px; font-size: 11px; vertical-align: super; color: #b71c1c
            text-decoration: none; font-weight: bold; }
 .error { color: #b71c1c; } .warning { color: #e65100; } .info { color: #1565c0; }
 .sev { font-weight: bold; text-transform: uppercase; font-size: 11px; }
+.queries > li { margin-bottom: 12px; } .queries ul li { margin-bottom: 2px; }
+.question { font-weight: bold; } .label { font-size: 12px; color: #555; }
+.indicators { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
+.reason { color: #555; font-size: 12px; }
 :target { outline: 2px solid #b71c1c; }
 """
 
@@ -177,7 +182,7 @@ def write(results: Iterable[tuple[dict[str, Any], str]], out: TextIO) -> None:
                           "verdict": result["verdict"], "claimed": result["claimed_codes"],
                           "suggested": result["suggested_codes"], "instead": list(instead),
                           "findings": result["findings"],
-                          "pieces": _pieces(text, result)})
+                          "queries": result.get("queries", []), "pieces": _pieces(text, result)})
     legend = [{"css": css, "text": label} for _, css, label, _ in HIGHLIGHTS]
     out.write(_template().render(style=_style(), version=__version__, rows=rows, notes=notes,
                                  legend=legend))

@@ -2,7 +2,7 @@
 
 A result is the object of docs/output.md (:mod:`notelint.resultmodel`): ``source``,
 ``applicable``, ``verdict``, ``claimed_codes``, ``suggested_codes``, ``findings``,
-``evidence``, ``error``, ``meta``.
+``queries`` (the provider queries, :mod:`notelint.queries`), ``evidence``, ``error``, ``meta``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from notelint.errors import INTERNAL, TIMEOUT, InputError
 from notelint.extract import EVIDENCE_FIELDS, extract
 from notelint.inputs import Note
 from notelint.normalize import LINE_BREAK, same_length
+from notelint.queries import draft
 from notelint.rules import RULES, Hit, NoteFacts
 from notelint.rules.registry import ROUTING, silenced, verdict
 from notelint.suggest import affirmed_muscle_contractures, documented_sites, suggest
@@ -73,7 +74,7 @@ def error_result(source: str, error: InputError, meta: dict[str, str | None] | N
     """The result of an input that could not be linted (with the metadata its input gave)."""
     return {"source": source, "applicable": False, "verdict": "not-applicable",
             "claimed_codes": [], "suggested_codes": [],
-            "findings": [], "evidence": {name: [] for name in EVIDENCE_FIELDS},
+            "findings": [], "queries": [], "evidence": {name: [] for name in EVIDENCE_FIELDS},
             "error": {"kind": error.kind, "message": error.message},
             "meta": dict(meta) if meta else note_meta.empty()}
 
@@ -137,10 +138,12 @@ class Linter:
         if any(code in hits for code in ROUTING):
             suggested = []  # the condition is routed away from M62.4-
         findings = self._findings(hits, note.text)
-        return {"source": note.source, "applicable": applicable,
-                "verdict": verdict(applicable, findings, facts.claimed_m624, suggested),
-                "claimed_codes": claimed, "suggested_codes": suggested, "findings": findings,
-                "evidence": evidence, "error": None, "meta": dict(note.meta)}
+        result = {"source": note.source, "applicable": applicable,
+                  "verdict": verdict(applicable, findings, facts.claimed_m624, suggested),
+                  "claimed_codes": claimed, "suggested_codes": suggested, "findings": findings,
+                  "queries": [], "evidence": evidence, "error": None, "meta": dict(note.meta)}
+        result["queries"] = draft(result, note.text)  # the provider queries (notelint.queries)
+        return result
 
     def lint(self, notes: Iterable[Note], batch_size: int = 32) -> Iterator[Result]:
         """Results for ``notes``, in input order; unreadable notes give error results.

@@ -132,6 +132,70 @@ class TextReport:
         self.out.write(line + ".\n")
 
 
+def error_line(result: Result) -> str:
+    """The report line of an input that could not be linted: its message and kind."""
+    return one_line(f"{result['error']['message']} [{result['error']['kind']}]") + "\n"
+
+
+class QueryReport:
+    """``notelint query``: each applicable note's provider queries, written for a CDI specialist
+    to send: the question, the indicators quoted with their line and column, the options, and
+    for the coder the findings each query settles and why. An applicable note with nothing to
+    ask has one line saying so."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.notes = 0
+        self.applicable = 0
+        self.queried = 0
+        self.queries = 0
+        self.errors = 0
+
+    def add(self, result: Result) -> None:
+        self.notes += 1
+        source = one_line(result["source"])
+        if result["error"]:
+            self.errors += 1
+            self.out.write(error_line(result))
+            return
+        if not result["applicable"]:
+            return
+        self.applicable += 1
+        queries = result["queries"]
+        claimed = ", ".join(result["claimed_codes"]) or "none"
+        if not queries:  # every applicable note gets its line: reviewed, nothing to ask
+            self.out.write(f"{source}: no provider query ({result['verdict']}; claimed {claimed})\n")
+            return
+        self.queried += 1
+        self.queries += len(queries)
+        noun = "query" if len(queries) == 1 else "queries"
+        self.out.write(f"{source}: {len(queries)} provider {noun} ({result['verdict']}; "
+                       f"claimed {claimed})\n")
+        for number, query in enumerate(queries, start=1):
+            self.out.write(f"\n  Query {number} of {len(queries)} [{query['kind']}]\n")
+            self.out.write(f"  {one_line(query['question'])}\n")
+            self.out.write("  Clinical indicators in this note:\n")
+            for item in query["indicators"]:
+                self.out.write(f"    line {item['line']}, column {item['column']}: "
+                               f"\"{one_line(item['text'])}\"\n")
+            if query["options"]:
+                self.out.write("  Please select one:\n")
+                for option in query["options"]:
+                    self.out.write(f"    [ ] {one_line(option)}\n")
+            else:
+                self.out.write("  Response: open-ended, in your own words in the record.\n")
+            self.out.write(f"  For the coder: {one_line(query['reason'])}\n")
+        self.out.write("\n")
+
+    def close(self) -> None:
+        noun = "note" if self.notes == 1 else "notes"
+        line = (f"Drafted {self.queries} provider quer{'y' if self.queries == 1 else 'ies'} for "
+                f"{self.queried} of {self.notes} {noun} ({self.applicable} applicable)")
+        if self.errors:
+            line += f", {self.errors} input error{'s' if self.errors != 1 else ''}"
+        self.out.write(line + ".\n")
+
+
 def evidence_table(result: Result, out: TextIO) -> None:
     """The evidence of one note, one line per item, for ``notelint extract``."""
     out.write(f"== {one_line(result['source'])}\n")

@@ -237,10 +237,10 @@ class Result(Model):
     claimed_codes: list[str]
     suggested_codes: list[str]
     findings: list[Finding]
+    queries: list[Query] = Field(default_factory=list)
     evidence: Evidence = Field(repr=False)
     error: Error | None
     meta: Meta = Field(default_factory=lambda: Meta.model_validate(dict.fromkeys(Meta.model_fields)))
-    queries: list[Query] = Field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Any) -> Result:

@@ -3,6 +3,7 @@
 Endpoints (JSON in and out; results are the result objects of OUTPUT.md):
 
 - ``POST /v1/lint``: ``{"text", "codes", "id"}`` -> one result;
+- ``POST /v1/query``: the same body -> one result, its ``queries`` the provider queries;
 - ``POST /v1/lint/batch``: JSON Lines in, JSON Lines out, streamed as linted;
 - ``POST /v1/fhir/DocumentReference``: a DocumentReference -> one result, or a
   Bundle -> ``{"notelint_version", "results"}``; claimed codes from ``?codes=``;
@@ -419,6 +420,13 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
     @app.post("/v1/lint", response_model=ResultModel, responses=_errors(400, 413, 422, 503))
     async def lint(body: LintRequest, request: Request) -> JSONResponse:  # type: ignore[valid-type]
         """Lint one note."""
+        record = body.model_dump(exclude_none=True)
+        (result,) = await run(request, [from_record(record, "request", set(), settings.max_chars)])
+        return JSONResponse(result)
+
+    @app.post("/v1/query", response_model=ResultModel, responses=_errors(400, 413, 422, 503))
+    async def query(body: LintRequest, request: Request) -> JSONResponse:  # type: ignore[valid-type]
+        """Draft the provider queries of one note: its result, whose ``queries`` hold them."""
         record = body.model_dump(exclude_none=True)
         (result,) = await run(request, [from_record(record, "request", set(), settings.max_chars)])
         return JSONResponse(result)

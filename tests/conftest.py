@@ -44,3 +44,19 @@ def lint_text(linter):
         return result
 
     return run
+
+
+@pytest.fixture(scope="module")
+def service_client(linter):
+    """The service's app over the session's linter, through Starlette's test client (no
+    server, no lint processes)."""
+    import warnings
+
+    pytest.importorskip("fastapi")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+    from notelint.service import create_app
+
+    with TestClient(create_app(load=lambda: linter), raise_server_exceptions=False) as test_client:
+        yield test_client

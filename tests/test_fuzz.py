@@ -248,17 +248,8 @@ def test_fuzz_config_file_is_config_or_config_error(name, content):
 # --- the HTTP endpoints ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def client(linter):
-    import warnings
-
-    pytest.importorskip("fastapi")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-        from starlette.testclient import TestClient
-    from notelint.service import create_app
-
-    with TestClient(create_app(load=lambda: linter), raise_server_exceptions=False) as test_client:
-        yield test_client
+def client(service_client):
+    return service_client
 
 
 def _json_lines(text: str) -> list[Any]:

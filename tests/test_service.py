@@ -356,5 +356,5 @@ def test_openapi_fuzz(server, tmp_path):
          os.environ.get("NOTELINT_FUZZ_EXAMPLES", "25"), "--seed", os.environ.get("NOTELINT_FUZZ_SEED", "1")],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-4000:]
-    assert "5 selected / 5 total" in run.stdout
+    assert "6 selected / 6 total" in run.stdout
     assert "No issues found" in run.stdout

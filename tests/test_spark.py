@@ -75,7 +75,7 @@ def as_result(row: dict) -> dict:
     result = {"source": row["id"], **{k: row[k] for k in SCHEMA.fieldNames()[1:]}}
     result["evidence"] = json.loads(row["evidence_json"])
     return {k: result[k] for k in ("source", "applicable", "verdict", "claimed_codes",
-                                   "suggested_codes", "findings", "evidence", "error", "meta")}
+                                   "suggested_codes", "findings", "queries", "evidence", "error", "meta")}
 
 
 def rows_of(df) -> list[dict]:

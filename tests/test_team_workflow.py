@@ -28,7 +28,8 @@ COUNT = 200
 EDITED = range(0, COUNT, COUNT // 10)  # ten notes, spread over the batch
 # an addendum put above the note (every line below it moves down) that documents an
 # ordered study with no results yet: NL501 where the note is applicable
-ADDENDUM = "Scribe addendum: EMG/NCS ordered today, results to follow.\n"
+# a study no sample mentions, so that the finding it adds is new wherever the sample cycle falls
+ADDENDUM = "Scribe addendum: diagnostic ultrasound of the muscle ordered today, results to follow.\n"
 
 
 def run(*args: str) -> tuple[int, str]:
