@@ -127,3 +127,14 @@ def test_anchored_patterns_on_short_notes(nlp, pattern, text):
     plain.add("x", [pattern])
     doc = nlp.make_doc(text)
     assert [(s, e) for _, s, e in ours(doc)] == [(s, e) for _, s, e in plain(doc)]
+
+
+def test_no_pattern_walks_every_token(nlp):
+    # a pattern that is neither a phrase nor anchored makes spaCy's token Matcher walk every
+    # token of every note (profiled: a quarter of the lint); patterns/ must keep them out
+    nlp("warm up")
+    for name in ("notelint_anatomy", "notelint_concepts", "notelint_context"):
+        pipe = nlp.get_pipe(name)
+        matcher = (pipe._context._ConText__matcher if name == "notelint_context"
+                   else pipe._matcher._TargetMatcher__matcher)
+        assert len(matcher._MedspacyMatcher__matcher) == 0, name
