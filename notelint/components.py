@@ -170,7 +170,8 @@ class PatternMatcher(BatchedPipe):
         matcher = TargetMatcher(self.nlp, name=self.name, result_type="group",
                                 span_group_name=self.name)
         # medspaCy's own matcher, but exact-token patterns run as ORTH phrases (notelint.matching)
-        matcher._TargetMatcher__matcher = PhraseFirstMatcher(self.nlp, name=self.name)
+        matcher._TargetMatcher__matcher = PhraseFirstMatcher(self.nlp, name=self.name,
+                                                             group_phrases=True)
         matcher.add(target_rules(self.rules))
         self._matcher = matcher
 

@@ -146,8 +146,10 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
     """A MedspacyMatcher whose exact-token patterns run on an ORTH PhraseMatcher."""
 
     def __init__(self, nlp: Language, name: str = "medspacy_matcher",
-                 phrase_matcher_attr: str = "LOWER", prune: bool = True) -> None:
+                 phrase_matcher_attr: str = "LOWER", prune: bool = True,
+                 group_phrases: bool = False) -> None:
         super().__init__(nlp, name=name, phrase_matcher_attr=phrase_matcher_attr, prune=prune)
+        self._group = group_phrases
         self._orth = PhraseMatcher(nlp.vocab, attr="ORTH")
         self._phrase_attr = IDS[phrase_matcher_attr.upper()]
         self._vocab = nlp.vocab
@@ -160,6 +162,8 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         self._queued: list[tuple[int, str, str, Any]] = []
         self._pending: dict[int, list[tuple[int, str, str, Any]]] = {}
         self._started = False
+        # (id of a lexicon entry's metadata, category) -> the PhraseMatcher key of its phrases
+        self._keys: dict[tuple[int, str], str] = {}
 
     def add(self, rules: Iterable[Any]) -> None:
         tokens = self._MedspacyMatcher__matcher
@@ -195,7 +199,20 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         phrases = self._MedspacyMatcher__phrase_matcher
         attr = self._phrase_attr
         for _, rule_id, text, on_match in sorted(entries):
-            phrases.add(rule_id, [self.nlp(text).to_array(attr).tolist()], on_match=on_match)
+            phrases.add(self._key_of(rule_id), [self.nlp(text).to_array(attr).tolist()],
+                        on_match=on_match)
+
+    def _key_of(self, rule_id: str) -> str:
+        """The PhraseMatcher key of a phrase rule: the rules one lexicon entry was expanded to
+        (its synonyms, its phrases; they share the entry's metadata object and category) share
+        the key of the first of them added, so that a match means the same rule and spaCy makes
+        one key, not one lexeme per phrase (a third of a first pass over new notes). Only
+        where grouping is asked for (the target matchers): ConText's ties between two rules
+        matching the same words are broken by key order, as in medspaCy."""
+        rule = self._rule_map[rule_id]
+        if not self._group or rule.metadata is None:
+            return rule_id
+        return self._keys.setdefault((id(rule.metadata), rule.category), rule_id)
 
     def _start(self) -> None:
         """Add the keyless phrases and queue the others by key, before the first note; rules
