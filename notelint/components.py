@@ -204,7 +204,7 @@ class PatternContext(BatchedPipe):
         if self.rules is None:
             self.rules = load_lexicon().context_rules
         context = SentenceScopedConText(self.nlp, name=self.name, rules=None, input_span_type="group",
-                          span_group_name=self.span_group)
+                                        span_group_name=self.span_group, group_phrases=True)
         context.add(context_rules(context.DEFAULT_RULES_FILEPATH, self.rules))
         self._context = context
 

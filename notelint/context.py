@@ -30,11 +30,12 @@ class SentenceScopedConText(ConText):  # type: ignore[misc]
 
     def __init__(self, nlp: Language, name: str = "medspacy_context",
                  phrase_matcher_attr: str = "LOWER", prune_on_modifier_overlap: bool = True,
-                 rules: Any = None, **kwargs: Any) -> None:
+                 rules: Any = None, group_phrases: bool = False, **kwargs: Any) -> None:
         super().__init__(nlp, name=name, phrase_matcher_attr=phrase_matcher_attr,
                          prune_on_modifier_overlap=prune_on_modifier_overlap, rules=None, **kwargs)
         self._ConText__matcher = PhraseFirstMatcher(
-            nlp, name=name, phrase_matcher_attr=phrase_matcher_attr, prune=prune_on_modifier_overlap)
+            nlp, name=name, phrase_matcher_attr=phrase_matcher_attr, prune=prune_on_modifier_overlap,
+            group_phrases=group_phrases)
         if rules is not None:
             self.add(rules)
 

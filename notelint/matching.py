@@ -23,6 +23,7 @@ pruned result are the same as medspaCy's MedspacyMatcher; a test compares them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from itertools import product
 from typing import Any
@@ -164,6 +165,7 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         self._started = False
         # (id of a lexicon entry's metadata, category) -> the PhraseMatcher key of its phrases
         self._keys: dict[tuple[int, str], str] = {}
+        self._tied: set[str] = set()
 
     def add(self, rules: Iterable[Any]) -> None:
         tokens = self._MedspacyMatcher__matcher
@@ -199,18 +201,20 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         phrases = self._MedspacyMatcher__phrase_matcher
         attr = self._phrase_attr
         for _, rule_id, text, on_match in sorted(entries):
-            phrases.add(self._key_of(rule_id), [self.nlp(text).to_array(attr).tolist()],
+            phrases.add(self._key_of(rule_id, text), [self.nlp(text).to_array(attr).tolist()],
                         on_match=on_match)
 
-    def _key_of(self, rule_id: str) -> str:
+    def _key_of(self, rule_id: str, text: str) -> str:
         """The PhraseMatcher key of a phrase rule: the rules one lexicon entry was expanded to
         (its synonyms, its phrases; they share the entry's metadata object and category) share
         the key of the first of them added, so that a match means the same rule and spaCy makes
-        one key, not one lexeme per phrase (a third of a first pass over new notes). Only
-        where grouping is asked for (the target matchers): ConText's ties between two rules
-        matching the same words are broken by key order, as in medspaCy."""
+        one key, not one lexeme per phrase (a third of a first pass over new notes). A phrase
+        whose words another rule's phrase has too keeps its own key: ties between two rules
+        matching the same words are broken by key order, as in medspaCy (ConText's pruning).
+        With ``group_phrases`` only (the target matchers name the entry, not the phrase)."""
         rule = self._rule_map[rule_id]
-        if not self._group or rule.metadata is None:
+        if (not self._group or rule.metadata is None
+                or "".join(text.lower().split()) in self._tied):
             return rule_id
         return self._keys.setdefault((id(rule.metadata), rule.category), rule_id)
 
@@ -224,6 +228,9 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
             self._add_phrases([*waiting, *queued])
             return
         self._started = True
+        # phrases whose words another rule's phrase also has: their ties are broken by key order
+        seen = Counter("".join(text.lower().split()) for _, _, text, _ in queued)
+        self._tied = {same for same, count in seen.items() if count > 1}
         keys = phrase_keys([text for _, _, text, _ in queued], self.nlp)
         for entry, key in zip(queued, keys, strict=True):
             if key is not None:
