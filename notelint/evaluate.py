@@ -319,6 +319,22 @@ def sample_wild(corpus: Path, kind: str, n: int, seed: int, width: int = 80) -> 
     return items[:n]
 
 
+def judged_wild(corpus: Path, judged: Path) -> dict[str, Counter[str]]:
+    """Every ROM and strength item reported on ``corpus`` now, against the judgments of
+    ``judged`` (JSON Lines: ``kind``, ``id``, ``start``, ``verdict``): per kind, how many are
+    judged ``correct``, ``wrong``, or not judged yet (``unjudged``: judge them before quoting
+    a precision)."""
+    verdicts = {(j["kind"], j["id"], j["start"]): j["verdict"]
+                for j in map(json.loads, judged.read_text(encoding="utf-8").splitlines()) if j}
+    notes = read_corpus(corpus)
+    counts: dict[str, Counter[str]] = {"rom": Counter(), "strength": Counter()}
+    for result in _lint_texts(list(notes.items())):
+        for kind, tally in counts.items():
+            for item in result["evidence"][kind]:
+                tally[verdicts.get((kind, result["source"], item["start"]), "unjudged")] += 1
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run both evaluations; exit 0 (the figures are the output, not a pass/fail)."""
     parser = argparse.ArgumentParser(prog="python -m notelint.evaluate", description=__doc__,
@@ -339,7 +355,20 @@ def main(argv: list[str] | None = None) -> int:
                              "(JSON Lines with context, for a person to judge) and stop")
     parser.add_argument("--kind", choices=("rom", "strength"), default="rom")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--judged", type=Path, metavar="FILE",
+                        help="score every item reported on --wild against these judgments "
+                             "(evaluation/judged-wild/*.jsonl) and stop")
     args = parser.parse_args(argv)
+    if args.judged:
+        if not args.wild.is_file():
+            print(f"{args.wild} is absent", file=sys.stderr)
+            return 2
+        for kind, tally in judged_wild(args.wild, args.judged).items():
+            judged = tally["correct"] + tally["wrong"]
+            precision = f"{tally['correct'] / judged:.3f}" if judged else "n/a"
+            print(f"{kind}: {sum(tally.values())} reported; {tally['correct']} correct, "
+                  f"{tally['wrong']} wrong, {tally['unjudged']} not judged; precision {precision}")
+        return 0
     if args.sample_wild:
         if not args.wild.is_file():
             print(f"{args.wild} is absent", file=sys.stderr)

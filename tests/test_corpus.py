@@ -34,3 +34,18 @@ def test_corpus_heldout_rom_and_strength_f1():
     heldout = evaluate_real(CORPUS, ROOT / "evaluation" / "heldout", False)
     assert heldout["scores"]["rom degrees"].f1 >= 0.95
     assert heldout["scores"]["strength grades"].f1 >= 0.95
+
+
+WILD = ROOT.parent / "shared" / "corpus" / "mtsamples-wild.jsonl"
+
+
+@pytest.mark.skipif(not WILD.is_file(), reason="wild corpus absent")
+def test_corpus_wild_items_are_judged_and_precise():
+    # every ROM and strength item reported on the 2,078 wild notes has a person's judgment
+    # (evaluation/judged-wild/); a new item fails here until it is judged
+    from notelint.evaluate import judged_wild
+
+    (judged,) = sorted((ROOT / "evaluation" / "judged-wild").glob("*.jsonl"))
+    for kind, tally in judged_wild(WILD, judged).items():
+        assert tally["unjudged"] == 0, kind
+        assert tally["correct"] / max(1, tally["correct"] + tally["wrong"]) >= 0.95, kind
