@@ -141,3 +141,30 @@ def test_no_pattern_walks_every_token(nlp):
         matcher = (pipe._context._ConText__matcher if name == "notelint_context"
                    else pipe._matcher._TargetMatcher__matcher)
         assert len(matcher._MedspacyMatcher__matcher) == 0, name
+
+
+def test_prune_overlapping_equals_medspacy(nlp):
+    # notelint.matching.prune_overlapping is medspaCy's prune_overlapping_matches with a deque:
+    # the same result on every note's unpruned matches, in every matcher
+    from medspacy.common.util import prune_overlapping_matches
+
+    from notelint.matching import prune_overlapping
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples").glob("*.txt"))]
+    if CORPUS.is_file():
+        texts += [json.loads(line)["text"] for line in CORPUS.open(encoding="utf-8")]
+    nlp("warm up")
+    matchers = [nlp.get_pipe("notelint_context")._context._ConText__matcher,
+                *(nlp.get_pipe(f"notelint_{g}")._matcher._TargetMatcher__matcher
+                  for g in ("anatomy", "concepts"))]
+    compared = 0
+    for matcher in matchers:
+        matcher._prune = False
+        try:
+            for text in texts:
+                raw = matcher(nlp.get_pipe("notelint_sentences")(nlp.make_doc(text)))
+                assert prune_overlapping(list(raw)) == prune_overlapping_matches(list(raw))
+                compared += len(raw)
+        finally:
+            matcher._prune = True
+    assert compared > 1000
