@@ -320,19 +320,41 @@ def _deprecated_severity(ctx: click.Context, param: click.Parameter, value: str 
     return value
 
 
+def _options(*options: Any) -> Any:
+    """One decorator applying ``options`` in the order written (the order of ``--help``)."""
+    def apply(func: Any) -> Any:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
+
+
+# the options check and query share
+_output_file = click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True),
+                            help="Write the output to this file, not standard output.")
+_claims = _options(
+    click.option("--code", "claimed", multiple=True, metavar="CODE",
+                 help="A claimed ICD-10-CM code for every note (repeatable)."),
+    click.option("--select", multiple=True,
+                 help="Only these rules (codes or prefixes, e.g. NL2; ALL for every rule)."),
+    click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes)."))
+_run_settings = _options(
+    click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr."),
+    click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                 help="Configuration file (default: notelint.toml or pyproject.toml, found upward)."),
+    click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
+                 help="Same site on both sides: right and left codes, or M62.49."))
+
+
 @cli.command()
 @click.argument("paths", nargs=-1)
 @_with_common
 @click.option("--format", "fmt",
               type=click.Choice(["text", "json", "jsonl", "sarif", "html", "csv"]),
               default="text", show_default=True, help="Output format (csv: one row per finding).")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the output to this file, not standard output.")
-@click.option("--code", "claimed", multiple=True, metavar="CODE",
-              help="A claimed ICD-10-CM code for every note (repeatable).")
-@click.option("--select", multiple=True,
-              help="Only these rules (codes or prefixes, e.g. NL2; ALL for every rule).")
-@click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes).")
+@_output_file
+@_claims
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit status 1 [default: the configuration's "
                    "fail-on, or warning].")
@@ -354,11 +376,7 @@ def _deprecated_severity(ctx: click.Context, param: click.Parameter, value: str 
                                  "[default: NOTELINT_REVIEWER, or the login name].")
 @click.option("--reason", default="reviewed and accepted", show_default=True,
               help="With --write-baseline: why the findings are accepted.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
-@click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
-              help="Same site on both sides: right and left codes, or M62.49.")
+@_run_settings
 def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
           timeout: float, fmt: str, output_file: str | None,
           claimed: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
@@ -430,18 +448,9 @@ def check(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: in
 @_with_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
               show_default=True, help="Output format.")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the output to FILE instead of standard output.")
-@click.option("--code", "claimed", multiple=True, metavar="CODE",
-              help="A claimed ICD-10-CM code for every note (repeatable).")
-@click.option("--select", multiple=True,
-              help="Only these rules (codes or prefixes, e.g. NL2; ALL for every rule).")
-@click.option("--ignore", multiple=True, help="Skip these rules (codes or prefixes).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Configuration file (default: notelint.toml or pyproject.toml, found upward).")
-@click.option("--bilateral", type=click.Choice(["right-left", "multiple-sites"]), default=None,
-              help="Same site on both sides: right and left codes, or M62.49.")
+@_output_file
+@_claims
+@_run_settings
 def query(paths: tuple[str, ...], encoding: str | None, max_chars: int, jobs: int,
           timeout: float, fmt: str, output_file: str | None, claimed: tuple[str, ...],
           select: tuple[str, ...], ignore: tuple[str, ...], quiet: bool,

@@ -127,9 +127,12 @@ class TextReport:
         noun = "note" if self.notes == 1 else "notes"
         line = (f"Checked {self.notes} {noun}: {self.applicable} applicable, "
                 f"{total} finding{'s' if total != 1 else ''} ({parts})")
-        if self.errors:
-            line += f", {self.errors} input error{'s' if self.errors != 1 else ''}"
-        self.out.write(line + ".\n")
+        self.out.write(line + _input_errors(self.errors) + ".\n")
+
+
+def _input_errors(count: int) -> str:
+    """A summary line's ", 2 input errors" (nothing when there are none)."""
+    return f", {count} input error{'s' if count != 1 else ''}" if count else ""
 
 
 def error_line(result: Result) -> str:
@@ -191,9 +194,7 @@ class QueryReport:
         noun = "note" if self.notes == 1 else "notes"
         line = (f"Drafted {self.queries} provider quer{'y' if self.queries == 1 else 'ies'} for "
                 f"{self.queried} of {self.notes} {noun} ({self.applicable} applicable)")
-        if self.errors:
-            line += f", {self.errors} input error{'s' if self.errors != 1 else ''}"
-        self.out.write(line + ".\n")
+        self.out.write(line + _input_errors(self.errors) + ".\n")
 
 
 def evidence_table(result: Result, out: TextIO) -> None:
