@@ -441,11 +441,13 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
         if side := _side_before(limb, mentions):
             for site in _meta(limb)["sites"]:
                 by_limb.setdefault(site, set()).add(side)
+
+    def given_elsewhere(site: str | None) -> set[str]:
+        return by_site.get(site, set()) or by_limb.get(site, set())
+
     for item in sideless:
         sides = set().union(*(by_name.get(named.get(start), set()) for start in item["muscles"]))
-        if not sides:
-            sides = by_site.get(item["site"], set()) or by_limb.get(item["site"], set())
-        if len(sides) == 1:
+        if len(sides := sides or given_elsewhere(item["site"])) == 1:
             item["laterality"] = sides.pop()
     for item in pending:
         found = candidates
@@ -463,10 +465,8 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
         if not item["laterality"]:
             item["laterality"] = _combined_side([m["laterality"] for m in found])
     for item in pending:  # still sideless with a site (a region or the code's words)
-        if item["site"] and not item["laterality"]:
-            sides = by_site.get(item["site"], set()) or by_limb.get(item["site"], set())
-            if len(sides) == 1:
-                item["laterality"] = sides.pop()
+        if item["site"] and not item["laterality"] and len(sides := given_elsewhere(item["site"])) == 1:
+            item["laterality"] = sides.pop()
 
 
 def _assessment_speaks_last(contractures: list[Item], mentions: _Mentions) -> None:
