@@ -442,8 +442,8 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
             for site in _meta(limb)["sites"]:
                 by_limb.setdefault(site, set()).add(side)
 
-    def given_elsewhere(site: str | None) -> set[str]:
-        return by_site.get(site, set()) or by_limb.get(site, set())
+    def given_elsewhere(site: str | None) -> set[str]:  # a copy: the caller pops its side
+        return set(by_site.get(site, ()) or by_limb.get(site, ()))
 
     for item in sideless:
         sides = set().union(*(by_name.get(named.get(start), set()) for start in item["muscles"]))

@@ -275,3 +275,12 @@ def test_extract_side_from_the_region_or_limb_elsewhere(text, side):
 
     (contracture,) = notelint.lint(text).evidence["contractures"]
     assert contracture["laterality"] == side
+
+
+def test_extract_two_sideless_contractures_of_one_region_both_take_its_side():
+    # the side the note gives a region serves every sideless contracture there, not the first
+    import notelint
+
+    text = ("Burns of the left anterior upper arm. Assessment: biceps brachii contracture. "
+            "Also brachialis contracture, myogenic.")
+    assert [c["laterality"] for c in notelint.lint(text).evidence["contractures"]] == ["left", "left"]
