@@ -1,5 +1,5 @@
 """``python -m notelint``: the command line."""
 
-from notelint.cli import main
+from notelint.interfaces.cli import main
 
 main()

@@ -12,14 +12,14 @@ deprecation warning).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from notelint import files
 from notelint.errors import ConfigError
+from notelint.io import files
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -185,6 +185,16 @@ def from_mapping(data: Any, where: str) -> Config:
     table = validate(data, where)
     return Config(select=tuple(table.select), ignore=tuple(table.ignore), severity=dict(table.severity),
                   bilateral=table.bilateral, fail_on=table.fail_on, path=where)
+
+
+def config_of(config: Config | Mapping[str, Any] | None) -> Config:
+    """The settings an API caller gave: the defaults for None, a :class:`Config` as it is, and a
+    mapping shaped like a ``[tool.notelint]`` table checked as one (:class:`ConfigError`)."""
+    if config is None:
+        return Config()
+    if isinstance(config, Config):
+        return config
+    return from_mapping(dict(config), "config")
 
 
 def selectors(values: Iterable[str], option: str) -> tuple[str, ...]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from notelint.linter import Linter
-from notelint.pipeline import default_pipeline
+from notelint.nlp.pipeline import default_pipeline
+from notelint.result.linter import Linter
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -26,7 +26,7 @@ def linter(nlp):
 @pytest.fixture(scope="session")
 def evidence_of(nlp):
     """Evidence of a text, from the real pipeline."""
-    from notelint.extract import extract
+    from notelint.evidence.extract import extract
 
     def run(text: str) -> dict:
         return extract(nlp(text))
@@ -37,7 +37,7 @@ def evidence_of(nlp):
 @pytest.fixture(scope="session")
 def lint_text(linter):
     """The result object of one text (codes as in a JSONL record)."""
-    from notelint.inputs import from_text
+    from notelint.io.note import from_text
 
     def run(text: str, codes: list[str] | None = None) -> dict:
         (result,) = list(linter.lint([from_text("note", text, codes)]))
@@ -56,7 +56,7 @@ def service_client(linter):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
         from starlette.testclient import TestClient
-    from notelint.service import create_app
+    from notelint.interfaces.service import create_app
 
     with TestClient(create_app(load=lambda: linter), raise_server_exceptions=False) as test_client:
         yield test_client

@@ -25,9 +25,9 @@ def render(result: dict) -> str:
 
 def results() -> dict[str, dict]:
     """Lint every sample as the CLI does (source ``samples/NAME.txt``)."""
-    from notelint import inputs
-    from notelint.linter import Linter
-    from notelint.pipeline import default_pipeline
+    from notelint.io import inputs
+    from notelint.nlp.pipeline import default_pipeline
+    from notelint.result.linter import Linter
 
     paths = sorted(SAMPLES.glob("*.txt"))
     notes = (inputs.decode(f"samples/{p.name}", p.read_bytes(), None, inputs.DEFAULT_MAX_CHARS)

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 import notelint
-from notelint.cli import cli
+from notelint.interfaces.cli import cli
 
 NOTE = "Right hamstring contracture, popliteal angle 60 degrees, 4-/5, crouch gait.\n"
 

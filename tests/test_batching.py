@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import SAMPLES
 
-from notelint.extract import extract
+from notelint.evidence.extract import extract
 
 
 def test_every_component_processes_batches(nlp):

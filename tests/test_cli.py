@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from notelint.cli import cli
+from notelint.interfaces.cli import cli
 
 GOOD = ("Right hamstring contracture, popliteal angle 60 degrees, knee flexion 4-/5, "
         "crouch gait due to cerebral palsy.\nAssessment: M62.451, G80.1.\n")
@@ -198,7 +198,7 @@ def test_cli_version():
 def test_cli_progress_draws_only_on_a_terminal(monkeypatch):
     import io
 
-    from notelint import progress as module
+    from notelint.interfaces import progress as module
 
     monkeypatch.setattr(module, "DELAY", 0.0)
     monkeypatch.setattr(module, "EVERY", 0.0)
@@ -270,7 +270,7 @@ def test_cli_start_up_collects_no_garbage_and_restores_collection(tmp_path):
             "import atexit\n"
             "atexit.register(lambda: sys.stderr.write(f'{len(big)} {gc.get_threshold()[0]} '\n"
             "                                           f'{gc.get_freeze_count() > 10000}\\n'))\n"
-            "from notelint.cli import main; sys.argv[0] = 'notelint'; main()")
+            "from notelint.interfaces.cli import main; sys.argv[0] = 'notelint'; main()")
     child = subprocess.run([sys.executable, "-c", code, "check", str(note)], capture_output=True,
                            text=True, timeout=120)
     assert child.returncode == 1, child.stderr

@@ -16,8 +16,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from notelint import baseline, csvout
-from notelint.cli import cli
+from notelint.interfaces.cli import cli
+from notelint.report import baseline
+from notelint.report import csvqueue as csvout
 
 LESS_SPECIFIC = "Right hamstring contracture, popliteal angle 60 degrees.\nAssessment: M62.48\n"
 CAUSED = ("Left biceps contracture after elbow fracture. Elbow extension -30 degrees.\n"

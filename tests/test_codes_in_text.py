@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notelint.linter import _NOTE_CODE, codes_in_text
+from notelint.result.linter import _NOTE_CODE, codes_in_text
 
 # the plain form: the test on the character before the code comes first
 PLAIN = re.compile(r"(?<![A-Za-z0-9.])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?![0-9A-Za-z])")

@@ -30,8 +30,8 @@ def _summary(doc) -> list[tuple]:
 def plain_context(nlp):
     from medspacy.context import ConText
 
-    from notelint.components import context_rules
     from notelint.lexicon import load_lexicon
+    from notelint.nlp.components import context_rules
 
     context = ConText(nlp, name="plain", rules=None, input_span_type="group",
                       span_group_name="notelint_concepts")
@@ -40,7 +40,7 @@ def plain_context(nlp):
 
 
 def test_sentence_scoped_context_equals_medspacy(nlp, plain_context):
-    from notelint.context import SentenceScopedConText
+    from notelint.nlp.context import SentenceScopedConText
 
     ours = nlp.get_pipe("notelint_context")
     before = [(name, pipe) for name, pipe in nlp.pipeline][: nlp.pipe_names.index("notelint_context")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT
 
-from notelint.evaluate import evaluate_real
+from evaluation.evaluate import evaluate_real
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "mtsamples-dev.jsonl"
 pytestmark = pytest.mark.skipif(not CORPUS.is_file(), reason="MTSamples corpus absent")
@@ -43,7 +43,7 @@ WILD = ROOT.parent / "shared" / "corpus" / "mtsamples-wild.jsonl"
 def test_corpus_wild_items_are_judged_and_precise():
     # every ROM and strength item reported on the 2,078 wild notes has a person's judgment
     # (evaluation/judged-wild/); a new item fails here until it is judged
-    from notelint.evaluate import judged_wild
+    from evaluation.evaluate import judged_wild
 
     (judged,) = sorted((ROOT / "evaluation" / "judged-wild").glob("*.jsonl"))
     for kind, tally in judged_wild(WILD, judged).items():

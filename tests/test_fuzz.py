@@ -32,9 +32,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_reliability import BIG_NUMBER, DEEP, NOTE, SURROGATE_ID, _document, _nested_extensions
 
-from notelint import fhir
 from notelint.config import ConfigError, from_mapping, load_file
-from notelint.inputs import Note, _fhir_file, jsonl
+from notelint.io import fhir
+from notelint.io.inputs import fhir_file, jsonl
+from notelint.io.note import Note
 
 MARKER = "Qxzzyq"  # in every generated note's text: no error message may quote it
 BUDGET = {"jsonl": 1000, "jsonl_records": 600, "fhir": 500, "fhir_file": 200, "config": 600,
@@ -199,7 +200,7 @@ def test_fuzz_fhir_file_is_read_to_error_notes_never_an_exception(data):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "doc.json"
         path.write_bytes(data)
-        notes = list(_fhir_file(path, "doc.json", 1_000_000))
+        notes = list(fhir_file(path, "doc.json", 1_000_000))
     assert notes
     for note in notes:
         _valid_unicode(note)
@@ -317,7 +318,7 @@ def test_fuzz_http_fhir_never_500(client, body, codes):
 def test_fuzz_cli_one_result_per_jsonl_line(lines, separator):
     from click.testing import CliRunner
 
-    from notelint.cli import cli
+    from notelint.interfaces.cli import cli
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "batch.jsonl"

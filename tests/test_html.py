@@ -16,8 +16,8 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from notelint.cli import cli
-from notelint.html import HIGHLIGHTS
+from notelint.interfaces.cli import cli
+from notelint.report.html import HIGHLIGHTS
 
 NOTE = ("Right hamstring contracture with popliteal angle 60 degrees and knee flexion 4-/5.\n"
         "Left biceps contracture with palpable shortening.\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from notelint.matching import orth_sequences
+from notelint.nlp.matching import orth_sequences
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "mtsamples-dev.jsonl"
@@ -32,8 +32,8 @@ def test_orth_sequences(pattern, sequences):
 def test_phrase_first_matcher_equals_medspacy(nlp):
     from medspacy.target_matcher import TargetMatcher
 
-    from notelint.components import target_rules
     from notelint.lexicon import load_lexicon
+    from notelint.nlp.components import target_rules
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples").glob("*.txt"))]
     if CORPUS.is_file():
@@ -64,8 +64,8 @@ def test_phrase_first_matcher_equals_medspacy(nlp):
 def test_phrases_of_the_same_tokens_wait_on_the_same_word(nlp, group):
     """A phrase waits on one of its own tokens, and phrases of the same tokens on the
     same word (or none), so they reach the PhraseMatcher together and in rule order."""
-    from notelint.components import PatternContext, PatternMatcher
-    from notelint.matching import phrase_keys
+    from notelint.nlp.components import PatternContext, PatternMatcher
+    from notelint.nlp.matching import phrase_keys
 
     if group == "context":
         component = PatternContext(nlp, "fresh_context", "notelint_concepts")
@@ -89,7 +89,7 @@ def test_phrases_of_the_same_tokens_wait_on_the_same_word(nlp, group):
 
 
 def test_a_queued_phrase_is_added_when_a_note_holds_its_word(nlp):
-    from notelint.matching import PhraseFirstMatcher
+    from notelint.nlp.matching import PhraseFirstMatcher
 
     matcher = PhraseFirstMatcher(nlp)
     matcher.add(target_rules_for(["flexor digitorum superficialis", "upper trapezius"]))
@@ -123,7 +123,7 @@ def test_anchored_patterns_on_short_notes(nlp, pattern, text):
     Matcher finds, also where the pattern would run past the end of the note."""
     from spacy.matcher import Matcher
 
-    from notelint.matching import PhraseFirstMatcher
+    from notelint.nlp.matching import PhraseFirstMatcher
 
     ours, plain = PhraseFirstMatcher(nlp), Matcher(nlp.vocab)
     ours.add(target_rules_for([("colon none", pattern)]))
@@ -144,11 +144,11 @@ def test_no_pattern_walks_every_token(nlp):
 
 
 def test_prune_overlapping_equals_medspacy(nlp):
-    # notelint.matching.prune_overlapping is medspaCy's prune_overlapping_matches with a deque:
+    # notelint.nlp.matching.prune_overlapping is medspaCy's prune_overlapping_matches with a deque:
     # the same result on every note's unpruned matches, in every matcher
     from medspacy.common.util import prune_overlapping_matches
 
-    from notelint.matching import prune_overlapping
+    from notelint.nlp.matching import prune_overlapping
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples").glob("*.txt"))]
     if CORPUS.is_file():

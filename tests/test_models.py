@@ -9,7 +9,7 @@ import sys
 
 from conftest import ROOT
 
-from notelint.pipeline import MODEL_NAME, save
+from notelint.nlp.pipeline import MODEL_NAME, save
 
 SHIPPED = ROOT / "models" / MODEL_NAME
 TEXT_FILES = ("config.cfg", "meta.json")
@@ -20,7 +20,7 @@ def test_models_no_drift_from_patterns(tmp_path):
     for name in TEXT_FILES:
         assert (rebuilt / name).read_text(encoding="utf-8") == \
             (SHIPPED / name).read_text(encoding="utf-8"), (
-            f"models/{MODEL_NAME}/{name} differs from patterns/: run `python -m notelint.pipeline`")
+            f"models/{MODEL_NAME}/{name} differs from patterns/: run `python -m notelint.nlp.pipeline`")
 
 
 def test_models_hold_no_copy_of_the_vocabulary():
@@ -52,7 +52,7 @@ def test_models_spacy_load_through_entry_points():
 def test_models_saved_tokenizer_is_the_language_default():
     """default_pipeline() makes the tokenizer from ClinicalEnglish's defaults instead of
     reading models/.../tokenizer: the two must be the same, byte for byte."""
-    from notelint.pipeline import ClinicalEnglish, default_pipeline
+    from notelint.nlp.pipeline import ClinicalEnglish, default_pipeline
 
     saved = (SHIPPED / "tokenizer").read_bytes()
     assert ClinicalEnglish().tokenizer.to_bytes(exclude=["vocab"]) == saved
@@ -66,7 +66,7 @@ def test_models_load_without_the_rest_of_medspacy():
     import sys
 
     code = ("import sys\n"
-            "from notelint.pipeline import default_pipeline\n"
+            "from notelint.nlp.pipeline import default_pipeline\n"
             "doc = default_pipeline()('No right hamstring contracture.')\n"
             "print([s._.is_negated for s in doc.spans['notelint_concepts']])\n"
             "print(sorted(m for m in ('PyRuSH', 'loguru', 'nltk', 'scipy', 'medspacy.components')\n"

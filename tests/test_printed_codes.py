@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from notelint import codes
-from notelint.inputs import from_text
+from notelint.evidence.suggest import sides_agree
+from notelint.io.note import from_text
 from notelint.rules.registry import ROUTING
-from notelint.suggest import sides_agree
 
 ROOT = Path(__file__).resolve().parent.parent
 # a code as printed: "M62.451", "M24.56-", "I69.-", "S82.-", "R25.2", "T20-" of "T20-T25"

@@ -26,11 +26,11 @@ from conftest import ROOT, SAMPLES
 from goldens import results
 
 import notelint
-from notelint.cli import cli
 from notelint.errors import PatternError
-from notelint.inputs import from_text
+from notelint.interfaces.cli import cli
+from notelint.io.note import from_text
 from notelint.lexicon import patterns_dir
-from notelint.queries import CODE_NUMBER, load_templates, templates
+from notelint.result.queries import CODE_NUMBER, load_templates, templates
 
 CORPUS = sorted((ROOT.parent / "shared" / "corpus").glob("*.jsonl"))
 # what a query must never say to a provider (AHIMA/ACDIS 2022: a query may not indicate the
@@ -75,7 +75,7 @@ def corpus_runs(linter) -> list[tuple[str, dict]]:
 def tuning_runs(linter) -> list[tuple[str, dict]]:
     """The synthetic coded notes of evaluation/tuning/ with their results (the blind sets stay
     out of every test)."""
-    from notelint.inputs import jsonl
+    from notelint.io.inputs import jsonl
 
     notes = [note for path in sorted((ROOT / "evaluation" / "tuning").glob("*.jsonl"))
              for note in jsonl(path.open("rb"), str(path), None, 1_000_000)]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notelint.lexicon import load_lexicon
-from notelint.regexscan import ODD_UPPER, AnchoredRegex, WordStarts, required_strings
+from notelint.nlp.regexscan import ODD_UPPER, AnchoredRegex, WordStarts, required_strings
 
 PATTERNS = [r.pattern for r in load_lexicon().measures if r.category in ("ROM", "STRENGTH")]
 PIECES = ["flexion", "Extension", "DF", "PF", "ROM", "lacks", "to", "of", "is", " ", "  ", "\n", ",",

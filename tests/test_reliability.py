@@ -16,9 +16,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notelint.cli import cli
-from notelint.inputs import from_text
-from notelint.linter import LineIndex, Linter
+from notelint.interfaces.cli import cli
+from notelint.io.note import from_text
+from notelint.nlp.normalize import LineIndex
+from notelint.result.linter import Linter
 
 SECRET = "Zebediah Quuxworth MRN 99812"
 NOTE = ("Right hamstring contracture, popliteal angle 60 degrees, knee flexion 4-/5, "
@@ -203,7 +204,7 @@ def _cli(*args, stdin=None, blocked=False, **kw):
                "                 'socket.bind', 'urllib.Request'}:\n"
                "        raise OSError(f'network access is blocked in this test: {event}')\n"
                "sys.addaudithook(_guard)\n") if blocked else ""
-    code = prelude + "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+    code = prelude + "import sys; from notelint.interfaces.cli import main; sys.argv[0] = 'notelint'; main()"
     return subprocess.Popen([sys.executable, "-c", code, *args], stdin=stdin,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
@@ -282,7 +283,7 @@ def test_reliability_quick_exit_flushes_output_and_runs_atexit(tmp_path, args, s
     marker = tmp_path / "atexit-ran"
     code = ("import atexit, pathlib, sys\n"
             f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran')\n"
-            "from notelint.cli import main; sys.argv[0] = 'notelint'; main()")
+            "from notelint.interfaces.cli import main; sys.argv[0] = 'notelint'; main()")
     child = subprocess.run([sys.executable, "-c", code, "check", str(notes), *args],
                            capture_output=True, timeout=120)
     assert child.returncode == status, child.stderr.decode()
@@ -344,7 +345,7 @@ def test_reliability_jsonl_reader_never_raises_past_a_line(lines):
     is valid Unicode (so no output can fail to encode it)."""
     import io
 
-    from notelint.inputs import jsonl
+    from notelint.io.inputs import jsonl
 
     lines = [line.replace(b"\r", b"").replace(b"\n", b"") for line in lines]
     notes = list(jsonl(io.BytesIO(b"".join(line + b"\n" for line in lines)), "batch.jsonl", None))
@@ -426,7 +427,7 @@ def _client(load):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
         from starlette.testclient import TestClient
-    from notelint.service import create_app
+    from notelint.interfaces.service import create_app
 
     return TestClient(create_app(load=load), raise_server_exceptions=False)
 
@@ -693,7 +694,7 @@ def test_reliability_full_disk_is_one_cannot_write_line(tmp_path, args, buffered
     note = tmp_path / "n.txt"
     note.write_text(NOTE, encoding="utf-8")
     with open("/dev/full", "wb") as full:
-        code = "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+        code = "import sys; from notelint.interfaces.cli import main; sys.argv[0] = 'notelint'; main()"
         child = subprocess.run([sys.executable, "-c", code, *(a.format(note=note) for a in args)],
                                stdout=full, stderr=subprocess.PIPE, env=_environment(buffered),
                                timeout=120)
@@ -713,7 +714,7 @@ def _capped(*args, stdin=None):
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
-    code = "import sys; from notelint.cli import main; sys.argv[0] = 'notelint'; main()"
+    code = "import sys; from notelint.interfaces.cli import main; sys.argv[0] = 'notelint'; main()"
     return subprocess.run([sys.executable, "-c", code, *args], stdin=stdin, capture_output=True,
                           preexec_fn=cap, timeout=300)
 
@@ -764,7 +765,7 @@ def test_reliability_stdin_and_config_from_dev_zero_are_bounded(tmp_path):
 
 
 def test_reliability_file_over_the_byte_limit_is_too_large_unread(tmp_path, monkeypatch):
-    from notelint import files
+    from notelint.io import files
 
     path = tmp_path / "big.txt"
     path.write_bytes(b"Right hamstring contracture. " * 1000)  # 29,000 bytes
@@ -779,7 +780,7 @@ def test_reliability_file_over_the_byte_limit_is_too_large_unread(tmp_path, monk
 
 
 def test_reliability_jsonl_line_over_the_limit_is_one_error(tmp_path):
-    from notelint.inputs import line_limit
+    from notelint.io.note import line_limit
 
     short = "Right biceps contracture."
     path = tmp_path / "batch.jsonl"
@@ -1150,7 +1151,7 @@ def test_reliability_url_path_cannot_forge_an_access_log_line(service, caplog):
 def test_reliability_service_parses_a_batch_off_the_event_loop(service, monkeypatch):
     import asyncio
 
-    from notelint import service as module
+    from notelint.interfaces import service as module
 
     threads = []
     real = module.jsonl
@@ -1191,7 +1192,7 @@ def test_reliability_service_reads_at_most_max_concurrent_bodies(linter, tmp_pat
     import threading
     import warnings
 
-    from notelint import service as module
+    from notelint.interfaces import service as module
 
     entered, release = _FileEvent(tmp_path / "entered"), _FileEvent(tmp_path / "release")
 
@@ -1251,8 +1252,8 @@ def test_reliability_service_slow_note_blocks_neither_healthz_nor_other_requests
     import threading
     import warnings
 
-    from notelint import service as module
     from notelint.budget import OverBudget
+    from notelint.interfaces import service as module
 
     entered, release = _FileEvent(tmp_path / "entered"), _FileEvent(tmp_path / "release")
     extractor = nlp.get_pipe("notelint_measures").extractor
@@ -1332,7 +1333,7 @@ def test_reliability_service_replaces_a_lint_process_that_dies(linter):
 def test_reliability_serve_sets_connection_limits(monkeypatch):
     import uvicorn
 
-    from notelint.serve import serve
+    from notelint.interfaces.server import serve
 
     seen = {}
     monkeypatch.setenv("NOTELINT_SERVE_SETTINGS", "{}")  # restored after the test
@@ -1358,8 +1359,8 @@ def test_reliability_serve_closes_a_connection_whose_headers_are_late(linter):
 
     import uvicorn
 
-    from notelint.protocol import with_header_timeout
-    from notelint.service import create_app
+    from notelint.interfaces.protocol import with_header_timeout
+    from notelint.interfaces.service import create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

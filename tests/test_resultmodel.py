@@ -1,5 +1,5 @@
 """One result model (issue 19): the JSON Schema of docs/, the service's schema and
-spark.SCHEMA are derived from notelint.resultmodel and agree; every golden is valid."""
+spark.SCHEMA are derived from notelint.result.model and agree; every golden is valid."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from conftest import ROOT, SAMPLES
 
-from notelint import resultmodel
-from notelint.resultmodel import Result, json_schema, render_schema
+from notelint.result import model as resultmodel
+from notelint.result.model import Result, json_schema, render_schema
 
 GOLDENS = sorted(SAMPLES.glob("*.expected.json"))
 
@@ -22,7 +22,7 @@ def schema():
 
 def test_resultmodel_schema_file_is_current(schema):
     assert (ROOT / "docs" / "result.schema.json").read_text(encoding="utf-8") == render_schema(), (
-        "run `python -m notelint.resultmodel` to regenerate docs/result.schema.json")
+        "run `python -m notelint.result.model` to regenerate docs/result.schema.json")
     jsonschema.Draft202012Validator.check_schema(schema)
 
 
@@ -45,7 +45,7 @@ def test_resultmodel_schema_rejects_what_the_contract_does_not_allow(schema):
 
 def test_resultmodel_service_schema_is_the_models(schema):
     pytest.importorskip("fastapi")
-    from notelint.service import LintRequest, ResultModel, create_app
+    from notelint.interfaces.service import LintRequest, ResultModel, create_app
 
     assert ResultModel is Result
     components = create_app().openapi()["components"]["schemas"]
@@ -87,7 +87,7 @@ def test_resultmodel_spark_schema_agrees_with_the_json_schema(schema):
     pytest.importorskip("pyspark")
     from pyspark.sql.types import StringType, StructField, StructType
 
-    from notelint.spark import SCHEMA
+    from notelint.interfaces.spark import SCHEMA
 
     assert SCHEMA.fields[0] == StructField("id", StringType(), True)  # source, null without an id
     names = [f.name for f in SCHEMA.fields[1:]]

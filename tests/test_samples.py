@@ -13,7 +13,7 @@ import json
 import pytest
 from goldens import SAMPLES, golden_path, render, results
 
-from notelint.docs import rules_markdown
+from notelint.report.ruledocs import rules_markdown
 from notelint.rules import RULES
 
 EXPECTATIONS = {e["sample"]: e for e in map(json.loads, (SAMPLES / "expectations.jsonl").open())}
@@ -79,4 +79,4 @@ def test_samples_spans_index_the_original_text(sample_results):
 def test_readme_rule_table_is_current():
     readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
-    assert table == rules_markdown(), "run `python -m notelint.docs` to regenerate the table"
+    assert table == rules_markdown(), "run `python -m notelint.report.ruledocs` to regenerate the table"

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from notelint.cli import cli
+from notelint.interfaces.cli import cli
 from notelint.rules import RULES
 
 

@@ -6,7 +6,7 @@ quadratic scan shows in it as surely as in seconds (the abbreviation matcher's
 ``( any+ )`` pattern, the per-item scans of every span of a label). The count runs in
 a fresh interpreter, so that nothing earlier tests leave behind (service threads, lint
 process pools, timers) runs under the profiler. The seconds per 100 kB at each size are
-printed by ``python -m notelint.bench --scaling``.
+printed by ``python -m benchmarks.bench --scaling``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 COUNT = """
 import cProfile, json, pstats, sys
 from pathlib import Path
-from notelint.inputs import from_text
-from notelint.linter import Linter
-from notelint.pipeline import default_pipeline
+from notelint.io.note import from_text
+from notelint.result.linter import Linter
+from notelint.nlp.pipeline import default_pipeline
 
 linter = Linter(default_pipeline(), timeout=None)  # one whole pass, no time budget
 base = "".join(p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt")))

@@ -39,7 +39,7 @@ def test_sentences_fast_header_and_list_regexes_equal_the_plain_ones(text):
     match may start, find exactly what their plain forms find."""
     import re
 
-    from notelint import sentences as s
+    from notelint.nlp import sentences as s
 
     caps = re.compile(r"(?<![A-Za-z])[A-Z][A-Z/&() -]{1,58}[A-Z)]\s*:(?!\d)")
     numbered = re.compile(r"(?m)(?:^|(?<=,))[ \t]*\(?\d{1,2}[.)](?=\s+[A-Za-z])")
@@ -74,6 +74,6 @@ def test_run_on_transcription_titles_between_commas_start_sentences():
     (contracture,) = notelint.lint(text).evidence["contractures"]
     assert contracture["status"] == "affirmed"
     # a subsection word listed in a sentence is no header
-    from notelint.sentences import headers
+    from notelint.nlp.sentences import headers
 
     assert headers("stability, range of motion, as well as the length") == []

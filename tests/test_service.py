@@ -293,7 +293,7 @@ def test_remote_host_is_refused_without_allow_remote():
     ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True),
     ("localhost", True), ("0.0.0.0", False), ("10.1.2.3", False), ("example.org", False)])
 def test_is_loopback(host, loopback):
-    from notelint.serve import is_loopback
+    from notelint.interfaces.server import is_loopback
 
     assert is_loopback(host) is loopback
 
@@ -301,7 +301,7 @@ def test_is_loopback(host, loopback):
 def test_healthz_is_503_until_the_pipeline_is_loaded(linter, tmp_path):
     import uvicorn
 
-    from notelint.service import create_app
+    from notelint.interfaces.service import create_app
 
     released = tmp_path / "released"  # the load runs in a lint process: a file, not an Event
 

@@ -25,8 +25,8 @@ else:
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         pytest.skip("Spark needs a Java runtime", allow_module_level=True)
 
-from notelint.cli import cli
-from notelint.spark import SCHEMA, lint_dataframe, schema, session
+from notelint.interfaces.cli import cli
+from notelint.interfaces.spark import SCHEMA, lint_dataframe, schema, session
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "mtsamples-dev.jsonl"
 CODES = [[], ["M62.48"], ["M62.451", "G80.1"], [], ["m62.452"], ["M62.49", "I69.351"]]
@@ -244,7 +244,7 @@ def test_batch_without_pyspark_or_java_says_what_to_install(small, tmp_path):
     folder, _, _ = small
     args = ["batch", "--engine", "spark", str(folder / "in.jsonl"), str(tmp_path / "o")]
     no_pyspark = python("-c", "import sys; sys.modules['pyspark'] = None; "
-                        "from notelint.cli import main; main()", *args)
+                        "from notelint.interfaces.cli import main; main()", *args)
     assert no_pyspark.returncode == 2
     assert no_pyspark.stderr.strip().splitlines() == [
         'notelint: error: notelint batch needs pyspark: pip install "notelint[spark]"']

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
-from notelint.cli import cli
+from notelint.interfaces.cli import cli
 
 PROVIDERS = ("Dr Ames", "Dr Baker", "Dr Chen", "Dr Diaz", "Dr Evans")
 SPECIALTIES = ("PM&R", "Orthopaedics", "Neurology", "Hand therapy")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from notelint import codes
+from notelint.evidence.suggest import sides_agree
 from notelint.rules.registry import Hit, NoteFacts, rule
-from notelint.suggest import sides_agree
 
 _TAB = "ICD-10-CM tabular M62.4- and M24.5- (Excludes1)"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from notelint.suggest import Evidence, Site
+from notelint.evidence.suggest import Evidence, Site
 
 SEVERITY_ORDER = {"error": 3, "warning": 2, "info": 1}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from notelint import codes
+from notelint.evidence.suggest import named_structures
 from notelint.rules.registry import Hit, NoteFacts, rule
-from notelint.suggest import named_structures
 
 _TAB = "ICD-10-CM tabular M62.4-"
 _GUIDE = "ICD-10-CM Official Guidelines I.B.1-I.B.3 (specificity) and I.C.13.a (site and laterality)"

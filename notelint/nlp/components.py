@@ -1,0 +1,242 @@
+"""notelint's serializable spaCy components around medspaCy and scispaCy.
+
+medspaCy's TargetMatcher and ConText keep their rules in memory only, so a
+pipeline built from them cannot be saved. These components hold the
+``patterns/`` entries they are built from; ``patterns/`` is the one vocabulary
+source: ``nlp.to_disk`` saves the pipeline's configuration, not a copy of the
+rules, and a pipeline loaded with ``spacy.load`` (factories registered through
+the ``spacy_factories`` entry point) reads ``patterns/`` when a matcher is first
+used, so an edit of a pattern file takes effect on the next run.
+"""
+
+import importlib.util
+import os
+import sys
+import types
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_lexicon
+from notelint.nlp.batched import BatchedPipe
+from notelint.nlp.phrases import expand
+
+GROUPS = {"anatomy": ANATOMY_FILES, "concepts": CONCEPT_FILES}
+
+
+class _DeferredPackage(types.ModuleType):
+    """A package whose ``__init__`` runs the first time an attribute it lacks is asked for
+    (not the dunder names that the import system and introspection probe)."""
+
+    def __getattr__(self, name: str) -> Any:
+        probe = name.startswith("__") and name not in ("__version__", "__all__")
+        if probe or self.__dict__.get("_notelint_initialized"):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        self._notelint_initialized = True
+        _stand_in_quickumls()
+        self.__spec__.loader.exec_module(self)  # medspacy/__init__.py, into this module
+        if "PyRuSH" in sys.modules:
+            from loguru import logger
+
+            logger.disable("PyRuSH")  # per-token DEBUG logging
+        return getattr(self, name)
+
+
+def _stand_in_quickumls() -> None:
+    """A stand-in module for ``quickumls.spacy_component`` (QuickUMLS pulls in nltk and scipy,
+    two seconds, for a component notelint never loads), unless the real one is imported
+    or asked for; nothing of it is ever called."""
+    if "quickumls" not in sys.modules and not os.environ.get("NOTELINT_REAL_QUICKUMLS"):
+        stub = types.ModuleType("quickumls")
+        stub.spacy_component = types.ModuleType("quickumls.spacy_component")  # type: ignore[attr-defined]
+        sys.modules.setdefault("quickumls", stub)
+        sys.modules.setdefault("quickumls.spacy_component", stub.spacy_component)  # type: ignore[attr-defined]
+
+
+def quiet_medspacy_import() -> None:
+    """Make medspaCy's TargetMatcher and ConText importable without the rest of medspaCy.
+
+    ``medspacy/__init__.py`` imports every medspaCy component: PyRuSH (and
+    loguru), the sectionizer, the pre- and postprocessors, and QuickUMLS (nltk,
+    scipy). Unless ``medspacy`` is already imported, it is registered here as a
+    package whose ``__init__`` runs only when something asks for one of its own
+    attributes (``medspacy.load``, ``medspacy.__version__``): then everything is
+    as after ``import medspacy``. Until then only the submodules imported by
+    name load, and medspaCy's token, span and doc extensions are set as its
+    ``__init__`` sets them. QuickUMLS gets its stand-in either way (medspaCy's
+    util module imports it).
+    """
+    _stand_in_quickumls()
+    if "medspacy" in sys.modules:
+        return
+    spec = importlib.util.find_spec("medspacy")
+    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+    package.__class__ = _DeferredPackage
+    sys.modules["medspacy"] = package
+    from medspacy._extensions import set_extensions
+
+    set_extensions()
+
+
+def target_rules(rules: list[Rule]) -> list:
+    """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym,
+    a simple token pattern one phrase rule per phrase it matches (see notelint.nlp.phrases)."""
+    from medspacy.target_matcher import TargetRule
+
+    out = []
+    for rule in rules:
+        meta = {**rule.metadata, "literal": rule.literal, "where": rule.where}
+        if rule.category == "MUSCLE":
+            for synonym in dict.fromkeys([rule.literal, *rule.metadata["synonyms"]]):
+                attr = "ORTH" if synonym.isupper() else "LOWER"
+                words = synonym.split() if attr == "ORTH" else None
+                pattern = [{"ORTH": w} for w in words] if words else None
+                out.append(TargetRule(synonym, "MUSCLE", pattern=pattern, metadata=meta))
+        elif rule.category in {"REGION", "JOINT", "LIMB"}:
+            out.extend(TargetRule(w, rule.category, metadata=meta)
+                       for w in dict.fromkeys(rule.metadata["words"]))
+        elif (phrases := expand(rule.pattern)) is not None:
+            out.extend(TargetRule(p, rule.category, metadata=meta) for p in phrases)
+        else:
+            out.append(TargetRule(rule.literal, rule.category, pattern=rule.pattern, metadata=meta))
+    return out
+
+
+def _scope_ends_at(stops: frozenset[str]) -> Callable[[Span, Span, Span], bool]:
+    """A ConText ``on_modifies`` callback: the modifier reaches no target past one of the
+    ``stops`` tokens (``metadata.scope_ends_at`` of a rule: "to prevent" ends at a comma)."""
+
+    def reaches(target: Span, modifier: Span, between: Span) -> bool:
+        return not any(token.text in stops for token in between
+                       if not modifier.start <= token.i < modifier.end)
+
+    return reaches
+
+
+def context_rules(default_path: str, ours: dict[str, Any]) -> list:
+    """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
+    simple token patterns become phrase rules (see notelint.nlp.phrases)."""
+    from medspacy.context import ConTextRule
+
+    excluded = set(ours.get("exclude_default", []))
+    rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
+    rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+    for rule in rules:
+        if stops := (rule.metadata or {}).get("scope_ends_at"):
+            rule.on_modifies = _scope_ends_at(frozenset(stops))
+    out = []
+    for rule in rules:
+        phrases = expand(rule.pattern)
+        if phrases is None:
+            out.append(rule)
+            continue
+        for phrase in phrases:
+            out.append(ConTextRule(
+                phrase, rule.category, direction=rule.direction, allowed_types=rule.allowed_types,
+                excluded_types=rule.excluded_types, max_scope=rule.max_scope,
+                max_targets=rule.max_targets, terminated_by=rule.terminated_by,
+                on_modifies=rule.on_modifies, metadata=rule.metadata))
+    return out
+
+
+class PatternMatcher(BatchedPipe):
+    """A medspaCy TargetMatcher over one group of ``patterns/`` ("anatomy" or "concepts");
+    its spans go to ``doc.spans[name]``."""
+
+    def __init__(self, nlp: Language, name: str, group: str) -> None:
+        if group not in GROUPS:
+            raise ValueError(f"unknown pattern group {group!r}; one of {sorted(GROUPS)}")
+        self.nlp, self.name, self.group = nlp, name, group
+        self.rules: list[Rule] | None = None
+        self._matcher: Any = None
+
+    def _packaged_rules(self) -> list[Rule]:
+        lexicon = load_lexicon()
+        return lexicon.anatomy if self.group == "anatomy" else lexicon.concepts
+
+    def _build(self) -> None:
+        quiet_medspacy_import()
+        from medspacy.target_matcher import TargetMatcher
+
+        if self.rules is None:
+            self.rules = self._packaged_rules()
+        from notelint.nlp.matching import PhraseFirstMatcher
+
+        matcher = TargetMatcher(self.nlp, name=self.name, result_type="group",
+                                span_group_name=self.name)
+        # medspaCy's own matcher, but exact-token patterns run as ORTH phrases (notelint.nlp.matching)
+        matcher._TargetMatcher__matcher = PhraseFirstMatcher(self.nlp, name=self.name,
+                                                             group_phrases=True)
+        matcher.add(target_rules(self.rules))
+        self._matcher = matcher
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self._matcher is None:
+            self._build()
+        return self._matcher(doc)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)  # the rules stay in patterns/ only
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "PatternMatcher":
+        self.rules, self._matcher = None, None  # read from patterns/ on first use
+        return self
+
+
+class PatternContext(BatchedPipe):
+    """medspaCy ConText over ``doc.spans[span_group]``, with medspaCy's default rules less
+    those ``patterns/context_rules.json`` excludes, plus its own."""
+
+    def __init__(self, nlp: Language, name: str, span_group: str) -> None:
+        self.nlp, self.name, self.span_group = nlp, name, span_group
+        self.rules: dict[str, Any] | None = None
+        self._context: Any = None
+
+    def _build(self) -> None:
+        quiet_medspacy_import()
+        from notelint.nlp.context import SentenceScopedConText
+
+        if self.rules is None:
+            self.rules = load_lexicon().context_rules
+        context = SentenceScopedConText(self.nlp, name=self.name, rules=None, input_span_type="group",
+                                        span_group_name=self.span_group, group_phrases=True)
+        context.add(context_rules(context.DEFAULT_RULES_FILEPATH, self.rules))
+        self._context = context
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self._context is None:
+            self._build()
+        return self._context(doc)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)  # the rules stay in patterns/ only
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "PatternContext":
+        self.rules, self._context = None, None  # read from patterns/ on first use
+        return self
+
+
+@Language.factory("notelint_target_matcher", default_config={"group": "concepts"})
+def make_target_matcher(nlp: Language, name: str, group: str) -> PatternMatcher:
+    """spaCy factory of :class:`PatternMatcher`."""
+    return PatternMatcher(nlp, name, group)
+
+
+@Language.factory("notelint_context", default_config={"span_group": "notelint_concepts"})
+def make_context(nlp: Language, name: str, span_group: str) -> PatternContext:
+    """spaCy factory of :class:`PatternContext`."""
+    return PatternContext(nlp, name, span_group)
+
+
+@Language.factory("notelint_abbreviations")
+def make_abbreviations(nlp: Language, name: str) -> Any:
+    """scispaCy's AbbreviationDetector (Schwartz & Hearst, 2003), under a notelint name so
+    that a saved pipeline finds its factory through notelint's entry points."""
+    from notelint.nlp.abbreviations import ParenthesisAbbreviationDetector
+
+    return ParenthesisAbbreviationDetector(nlp, name=name)
