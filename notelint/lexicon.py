@@ -138,6 +138,42 @@ def load_file(path: Path, categories: tuple[str, ...]) -> list[Rule]:
     return rules
 
 
+SCAN_KEYS = frozenset({"first", "ignore_case", "word_start", "begins", "not_after", "requires"})
+
+
+def _one_character_class(value: Any) -> bool:
+    if not isinstance(value, str) or not (value.startswith("[") and value.endswith("]")):
+        return False
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+def _scan_problem(scan: Any) -> str | None:
+    """Why a measurement entry's prefilter is malformed, or None (``notelint.nlp.prefilter``)."""
+    if not isinstance(scan, dict):
+        return "is missing: a measurement pattern needs its prefilter"
+    if unknown := set(scan) - SCAN_KEYS:
+        return f"has unknown key(s) {sorted(unknown)}; allowed: {sorted(SCAN_KEYS)}"
+    if not _one_character_class(scan.get("first")):
+        return "needs 'first', a character class such as \"[-+0-5]\""
+    if "not_after" in scan and not _one_character_class(scan["not_after"]):
+        return "'not_after' must be a character class"
+    if any(not isinstance(scan.get(k, False), bool) for k in ("ignore_case", "word_start")):
+        return "'ignore_case' and 'word_start' must be true or false"
+    begins = scan.get("begins", [])
+    if not isinstance(begins, list) or any(not isinstance(b, str) or len(b) != 2 for b in begins):
+        return "'begins' must be a list of two-character strings"
+    requires = scan.get("requires", [])
+    if not isinstance(requires, list) or any(
+            not isinstance(group, list) or not group or any(not isinstance(s, str) or not s for s in group)
+            for group in requires):
+        return "'requires' must be a list of non-empty lists of non-empty strings"
+    return None
+
+
 def _check_metadata(rule: Rule) -> None:
     meta = rule.metadata
 
@@ -166,8 +202,12 @@ def _check_metadata(rule: Rule) -> None:
         fail(f"unknown side {meta.get('side')!r}; one of {list(SIDES)}")
     elif rule.category == "CONTRACTURE" and meta.get("kind") not in KINDS:
         fail(f"unknown kind {meta.get('kind')!r}; one of {list(KINDS)}")
-    elif rule.category in {"ROM", "STRENGTH", "ROM_MM"} and not isinstance(rule.pattern, str):
-        fail(f"a {rule.category} entry needs a regex 'pattern'")
+    elif rule.category in {"ROM", "STRENGTH", "ROM_MM"}:
+        if not isinstance(rule.pattern, str):
+            fail(f"a {rule.category} entry needs a regex 'pattern'")
+        problem = _scan_problem(meta.get("scan"))
+        if problem:
+            fail(f"'metadata.scan' {problem} (see notelint/nlp/prefilter.py)")
     elif rule.category in {"ROM_FRAME", "STRENGTH_CONTEXT", "STRENGTH_EXCLUDE"}:
         if not isinstance(meta.get("words"), list) or not isinstance(meta.get("window"), int):
             fail("needs 'metadata.words' (list) and 'metadata.window' (int)")

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from notelint.lexicon import Lexicon, Rule, load_lexicon
 from notelint.nlp.batched import BatchedPipe
 from notelint.nlp.doctext import ANATOMY, doc_text
-from notelint.nlp.regexscan import AnchoredRegex, WordStarts
+from notelint.nlp.prefilter import NoteChars, Prefiltered
 from notelint.nlp.sections import Sections
 from notelint.nlp.spans import DisjointSpans
 from notelint.nlp.tables import RomTables
@@ -172,11 +172,16 @@ def _keep_longest(candidates: list[tuple[int, int, Any]]) -> list[tuple[int, int
     return list(kept)
 
 
+def _prefiltered(rule: Rule) -> Prefiltered:
+    """The compiled pattern of a measurement entry with its ``metadata.scan`` prefilter."""
+    return Prefiltered(re.compile(rule.pattern), rule.metadata["scan"])
+
+
 class MeasureExtractor:
     """Finds ROM degree values and strength grades in a text."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self.rom_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("ROM")]
+        self.rom_rules = [(r, _prefiltered(r)) for r in lexicon.of("ROM")]
         self.numbers: dict[str, int] = {}
         for rule in lexicon.of("ROM_NUMBER"):
             self.numbers.update(rule.metadata["numbers"])
@@ -191,8 +196,8 @@ class MeasureExtractor:
         motion_words = _words_regex([w for r in lexicon.of("ROM_FRAME")
                                      if r.metadata["role"] == "motion" and not r.metadata.get("after")
                                      for w in r.metadata["words"]])
-        self.jaw_rules = [AnchoredRegex(re.compile(r.pattern)) for r in lexicon.of("ROM_MM")]
-        self.strength_rules = [(r, AnchoredRegex(re.compile(r.pattern))) for r in lexicon.of("STRENGTH")]
+        self.jaw_rules = [_prefiltered(r) for r in lexicon.of("ROM_MM")]
+        self.strength_rules = [(r, _prefiltered(r)) for r in lexicon.of("STRENGTH")]
         contexts = lexicon.of("STRENGTH_CONTEXT")
         self.strength_context = [(_words_regex(r.metadata["words"]), r.metadata["window"])
                                  for r in contexts if r.metadata.get("strength", "strong") == "strong"]
@@ -242,11 +247,11 @@ class MeasureExtractor:
             return following.group(), start
         return None, start
 
-    def rom(self, text: str, words: WordStarts | None = None,
+    def rom(self, text: str, words: NoteChars | None = None,
             sections: Sections | None = None) -> list[Measure]:
         """Every ROM degree value of ``text`` (``words``: its word starts, if known;
         ``sections``: its sections, if known) that :class:`RomFrames` takes as a patient's."""
-        words = words or WordStarts(text)
+        words = words or NoteChars(text)
         candidates = []
         for rule, regex in self.rom_rules:
             for match in regex.finditer(text, words):
@@ -284,9 +289,9 @@ class MeasureExtractor:
             floor = end
         return found
 
-    def jaw(self, text: str, words: WordStarts | None = None) -> list[Measure]:
+    def jaw(self, text: str, words: NoteChars | None = None) -> list[Measure]:
         """Interincisal (mouth) openings in millimetres: the jaw's range of motion."""
-        words = words or WordStarts(text)
+        words = words or NoteChars(text)
         found = [(m.start(), m.end(), int(m.group("mm"))) for rx in self.jaw_rules
                  for m in rx.finditer(text, words)]
         return [Measure(start, end, value, "interincisal opening")
@@ -337,13 +342,13 @@ class MeasureExtractor:
         mark = {"plus": "+", "minus": "-"}.get(mark, mark)
         return f"{digit}{mark}/5"
 
-    def strength(self, text: str, words: WordStarts | None = None,
+    def strength(self, text: str, words: NoteChars | None = None,
                  muscles: list[tuple[int, int]] | None = None,
                  sections: Sections | None = None) -> list[Measure]:
         """Every manual-muscle-test grade of ``text`` (two for a right/left pair);
         ``muscles``: the character spans of the muscles named in it, if known;
         ``sections``: its sections, if known (a goal is a target, not a grade)."""
-        words = words or WordStarts(text)
+        words = words or NoteChars(text)
         muscles = sorted(muscles or [])
         candidates = []
         for rule, regex in self.strength_rules:
@@ -394,7 +399,7 @@ class MeasureComponent(BatchedPipe):
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        words = WordStarts(text)
+        words = NoteChars(text)
         sections = getattr(doc._, "notelint_sections", None)
         doc._.notelint_rom = self.extractor.rom(text, words, sections)
         doc._.notelint_jaw = self.extractor.jaw(text, words)
