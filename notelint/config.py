@@ -12,6 +12,7 @@ deprecation warning).
 from __future__ import annotations
 
 import sys
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,11 +24,6 @@ from notelint.io import files
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 SEVERITIES = ("error", "warning", "info")
 BILATERAL = ("right-left", "multiple-sites")

@@ -203,7 +203,7 @@ class Recorder:
         self.previous = Baseline(previous, enabled)
         self.reviewer = reviewer
         self.reason = reason
-        self.date = date or dt.datetime.now(dt.timezone.utc).date().isoformat()
+        self.date = date or dt.datetime.now(dt.UTC).date().isoformat()
         self.entries: list[Entry] = []
         self.kept = 0
         self.linted: set[str] = set()
