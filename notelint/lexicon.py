@@ -40,7 +40,7 @@ CONCEPT_FILES: dict[str, tuple[str, ...]] = {
 }
 ANATOMY_FILES: dict[str, tuple[str, ...]] = {
     "muscles.jsonl": ("MUSCLE",),
-    "laterality.jsonl": ("SIDE",),
+    "laterality.jsonl": ("SIDE", "SIDE_FIELD"),
     "regions.jsonl": ("REGION", "JOINT", "LIMB"),
 }
 ROM_ROLES = ("motion", "joint", "exclude", "procedure", "goal", "exam", "position", "table")
@@ -184,6 +184,10 @@ def _check_metadata(rule: Rule) -> None:
         fail(f"unknown spasm_site {meta['spasm_site']!r}; one of {list(SPASM_SITES)}")
     if not isinstance(meta.get("code_word", ""), str) or not isinstance(meta.get("category_code", ""), str):
         fail("'metadata.code_word' and 'metadata.category_code' must be strings")
+    not_after = meta.get("not_after", [])
+    if not isinstance(not_after, list) or not all(isinstance(w, str) and w and w == w.lower()
+                                                  for w in not_after):
+        fail("'metadata.not_after' must be a list of lower-case words (the cue does not count after one)")
     if rule.category == "MUSCLE":
         if meta.get("site") not in SITES:
             fail(f"unknown site {meta.get('site')!r}; one of {list(SITES)}")
@@ -273,10 +277,16 @@ def check_context_rules(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise PatternError(str(path), None, f"cannot read ConText rules ({exc})") from None
-    if not all(isinstance(v, str) for v in data.get("reporting_verbs", [])):
-        raise PatternError(str(path), None, "'reporting_verbs' must be a list of words")
+    for key in ("reporting_verbs", "normal_words"):
+        if not all(isinstance(v, str) for v in data.get(key, [])):
+            raise PatternError(str(path), None, f"'{key}' must be a list of words")
     if not isinstance(data.get("exclude_default", []), list):
         raise PatternError(str(path), None, "'exclude_default' must be a list of rule literals")
+    clause = data.get("measured_clause", {})
+    if not isinstance(clause, dict) or set(clause) - {"categories", "result_words", "unit_words"} or not all(
+            isinstance(v, list) and all(isinstance(w, str) and w for w in v) for v in clause.values()):
+        raise PatternError(str(path), None, "'measured_clause' must be an object of word lists: "
+                                            "'categories', 'result_words', 'unit_words'")
     allowed = {"literal", "category", "direction", "pattern", "metadata", "allowed_types",
                "excluded_types", "max_targets", "max_scope"}
     for number, rule in enumerate(data.get("context_rules", []), start=1):

@@ -43,6 +43,8 @@ _PRONOUN_RESOLVED = re.compile(r"[\s;.,]*(?:it|this|these|they|both)\s+(?:has\s+
                                r"(?:since\s+|completely\s+|fully\s+|later\s+|eventually\s+)?"
                                r"resolved\b", re.IGNORECASE)
 # a side word in a header title (any case), or in capitals in the note's title line
+# sections that say what is to be done or looked for, not what was found
+PLANNED = frozenset({"plan", "goals"})
 _TITLE_SIDE = re.compile(r"\b(right|left|bilateral|bilat)\b", re.IGNORECASE)
 _TITLE_SIDE_CAPS = re.compile(r"\b(RIGHT|LEFT|BILATERAL)\b")
 # a line in capitals standing alone as a title, perhaps closed by a pipe
@@ -71,6 +73,18 @@ _JOINT_CODE_AFTER = re.compile(r"[^\n]{0,40}?(?<![A-Za-z0-9])M24\.?5[0-9A-Z]{0,2
 @cache
 def _reporting_verbs() -> frozenset[str]:
     return frozenset(load_lexicon().context_rules.get("reporting_verbs", []))
+
+
+@cache
+def _normal_words() -> frozenset[str]:
+    return frozenset(load_lexicon().context_rules.get("normal_words", []))
+
+
+def _called_normal(muscle: Span) -> bool:
+    """Whether a word such as "normal" stands in the two tokens before the muscle ("with a
+    normal soleus")."""
+    doc = muscle.doc
+    return any(doc[i].lower_ in _normal_words() for i in range(max(0, muscle.start - 2), muscle.start))
 
 
 def _reported(span: Span) -> bool:
@@ -148,6 +162,11 @@ class _Mentions:
             first_line = text.lstrip()[:120].split("\n", 1)[0].rstrip()
             if not first_line.endswith(":"):  # a title, not the first section's header
                 self._note_side = _side_word(_TITLE_SIDE_CAPS.search(first_line))
+            if self._note_side is None:  # else a side field ("Operative side: RIGHT"), one side
+                fields = {_meta(side)["side"] for field in self.of("SIDE_FIELD")
+                          for side in self.in_sentence("SIDE", field)
+                          if side.start == field.end + 1 and self.doc[field.end].text == ":"}
+                self._note_side = fields.pop() if len(fields) == 1 else None
         at = bisect_right(self._title_starts, offset) - 1
         if at >= 0 and offset < self._title_ends[at]:
             return self._title_sides[at] or self._note_side
@@ -193,9 +212,19 @@ class _Mentions:
         return list(self._per_sentence(None).get(self.sent_of[span.start], ()))
 
     def muscles_near(self, span: Span) -> list[Span]:
-        """Muscles of the span's sentence, else of the sentence right after it."""
+        """Muscles of the span's sentence, else of the sentence right after it when that one is
+        in the same section (an assessment's next sentence may be the plan's "MRI ordered to
+        evaluate the rotator cuff")."""
         index, key = self._per_sentence(None), self.sent_of[span.start]
-        return list(index.get(key) or index.get(key + 1, ()))
+        found = index.get(key)
+        if found:
+            return list(found)
+        following = index.get(key + 1, ())
+        sections = getattr(self.doc._, "notelint_sections", None)
+        if following and sections is not None \
+                and sections.at(following[0].start_char) != sections.at(span.start_char):
+            return []
+        return list(following)
 
     def _with_abbreviations(self, muscles: list[Span]) -> list[Span]:
         """Add muscles written as an abbreviation defined in the note ("rectus femoris (RF)")."""
@@ -419,8 +448,13 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
                  for s in mentions.of(label)}
     evidenced |= {mentions.sent_of[t] for t in _tokens_of(mentions, mentions.doc._.notelint_rom)}
     by_start = {m.start_char: m for m in mentions.muscles}
+    # the plan names what is to be done or looked for ("MRI ordered to evaluate rotator cuff
+    # integrity and periarticular muscle fibrosis"), not a finding
+    sections = getattr(mentions.doc._, "notelint_sections", None)
     candidates = [m for m in muscles if not m.get("classified_elsewhere")
-                  and mentions.sent_of[by_start[m["start"]].start] in evidenced]
+                  and mentions.sent_of[by_start[m["start"]].start] in evidenced
+                  and (sections is None or sections.at(m["start"]) not in PLANNED)
+                  and not _called_normal(by_start[m["start"]])]
     # a contracture whose muscles have no side here takes the one side the note gives those
     # muscles where it documents them elsewhere ("Assessment: rectus femoris contracture";
     # the exam, under LEFT LOWER EXTREMITY: "shortened rectus femoris")
@@ -467,13 +501,17 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     for item in pending:  # still sideless with a site (a region or the code's words)
         if item["site"] and not item["laterality"] and len(sides := given_elsewhere(item["site"])) == 1:
             item["laterality"] = sides.pop()
+        elif item["site"] and not item["laterality"]:  # else the side its title or the note gives
+            item["laterality"] = mentions.title_side(item["start"])
 
 
 def _assessment_speaks_last(contractures: list[Item], mentions: _Mentions) -> None:
     """A contracture the history tells of takes the status the assessment gives the same
     contracture ("History: ... she then developed a left gastrocnemius contracture";
     "Assessment: left gastrocnemius contracture resolved"): when an assessment mention of its
-    site, sides agreeing, is historical or negated and none there is affirmed."""
+    site, sides agreeing, is historical or negated and none there is affirmed. The history is
+    a history section or text under no known heading ("Injury: ... a muscle contracture of the
+    right hand was listed on the problem list in 12/2023")."""
     sections = getattr(mentions.doc._, "notelint_sections", None)
     if sections is None:
         return
@@ -483,7 +521,8 @@ def _assessment_speaks_last(contractures: list[Item], mentions: _Mentions) -> No
         if section == "assessment" and item["site"]:
             verdicts.setdefault((item["site"], item["laterality"]), set()).add(item["status"])
     for item, section in zip(contractures, where, strict=True):
-        if section not in {"history", "past_history"} or item["status"] != "affirmed":
+        told = section in {"history", "past_history", "preamble", "other", None}
+        if not told or item["status"] != "affirmed":
             continue
         said = [statuses for (site, side), statuses in verdicts.items()
                 if site == item["site"] and sides_agree(side, item["laterality"])]
@@ -495,9 +534,12 @@ def _mark_shortened(muscle_items: dict[int, Item], mentions: _Mentions) -> None:
     """A muscle the note documents as shortened ("biceps and brachialis palpably shortened",
     "muscle shortening of the right hamstrings and gastrocnemius", "(FDS/FDP shortening)"):
     an affirmed shortening cue next to it, or next to the muscles listed with it."""
+    sections = getattr(mentions.doc._, "notelint_sections", None)
     for cue in mentions.of("MYOGENIC"):
         if not _meta(cue).get("shortening") or status(cue) != "affirmed":
             continue
+        if sections is not None and sections.at(cue.start_char) in PLANNED:
+            continue  # "MRI ordered to evaluate ... periarticular muscle fibrosis"
         sentence = mentions.muscles_in_sentence(cue)
         for muscle in _chain(_near(sentence, cue, 6, 6), sentence, cue):
             muscle_items[muscle.start_char]["shortened"] = True
@@ -538,11 +580,16 @@ def _cue_items(spans: Iterable[Span], mentions: _Mentions, joints: bool = False)
     for span in spans:
         if _meta(span).get("needs_muscle") and not mentions.muscles_in_sentence(span):
             continue
+        if span.start and span.doc[span.start - 1].lower_ in _meta(span).get("not_after", ()):
+            continue  # another tissue's ("skin tightness", "scar tightness")
         item = _base(span, mentions.text)
         item["status"] = status(span)
         if joints:
             named = _near(mentions.in_sentence("JOINT", span), span, 12, 12)
             item["joint_sites"] = sorted({s for j in named for s in _meta(j)["sites"]}) or None
+            if not named:  # a joint disease placed by a body region ("osteoarthritis of hands")
+                regions = _near(mentions.in_sentence("REGION", span), span, 4, 4)
+                item["joint_sites"] = sorted({_meta(r)["site"] for r in regions}) or None
             item["joint"] = _meta(named[0]).get("code_word") if named else None
             item["laterality"] = (_side_before(named[0], mentions) if named else None) \
                 or _side_before(span, mentions, 6)
@@ -597,7 +644,9 @@ def _function_items(mentions: _Mentions) -> list[Item]:
 # a finding, then "on" / "per" and the study with at most two words before it, at its end
 _FOUND_ON = re.compile(r"(?:^|[,;:|(]\s*|\s)((?!(?:follow|wait|based|depend)\w*\b)[A-Za-z][^,.;:|\n]{1,60}?)"
                        r"\s+(?:on|per)\s+(?:[A-Za-z]+\s+){0,2}$")
-_REPORTED = re.compile(r"[^:.;\n]{0,40}:[ \t]*(?=[A-Za-z][A-Za-z0-9-]*\s+[A-Za-z])")
+# a study's label, then a colon or a dash and its report ("MSK ultrasound today - 4 cm scar ...")
+_REPORTED = re.compile(r"[^:.;\n]{0,40}?(?::|[ \t][-\u2013\u2014][ \t])[ \t]*"
+                       r"(?=[A-Za-z0-9][A-Za-z0-9-]*\s+[A-Za-z])")
 
 
 def _in_parenthesis(text: str, start: int, position: int) -> bool:
@@ -626,20 +675,30 @@ def _study_items(mentions: _Mentions) -> list[Item]:
         # ... unless an order stands after the colon; one in the label before it ("MRI lumbar
         # spine 03/2025 (ordered by PCP): L5-S1 disc protrusion") was the order of this report
         colon = _REPORTED.match(text, span.end_char, sentence_end)
-        if colon and any(o.start_char >= colon.end() for o in ordered):
-            colon = None
-        if colon:
+        report = colon.end() if colon else None
+        # ... and the study as a heading of its own ("EMG:" on its line, its report below)
+        sentence = mentions.sentence(span)
+        if report is None and text[span.end_char:sentence_end].strip() == ":" \
+                and sentence.end < len(mentions.doc):
+            below = mentions.doc[sentence.end].sent
+            if text[below.start_char:below.start_char + 1].isalnum() \
+                    and not mentions.in_sentence("STUDY_ORDERED", below[0:1]):
+                report, sentence_end = below.start_char, below.end_char
+        if report is not None and any(o.start_char >= report for o in ordered):
+            report = None
+        if report is not None:
             ordered = []
         # "PVL on infant MRI", "denervation on EMG": the finding stands before the study
-        sentence_start = mentions.sentence(span).start_char
+        sentence_start = sentence.start_char
         lo = max(sentence_start, span.start_char - 80)
-        before = None if ordered or results or colon else _FOUND_ON.search(text[lo:span.start_char])
+        before = None if ordered or results or report is not None \
+            else _FOUND_ON.search(text[lo:span.start_char])
         if before:
             item.update(state="resulted", findings=_base((lo + before.start(1), lo + before.end(1)),
                                                          text))
-        elif results or colon:
+        elif results or report is not None:
             end = sentence_end
-            findings = (results[0].start_char if results else colon.end(), end)
+            findings = (results[0].start_char if results else report, end)
             item.update(state="resulted", findings=_base(findings, text))
             item["findings"]["text"] = item["findings"]["text"].rstrip()
             item["findings"]["end"] = item["findings"]["start"] + len(item["findings"]["text"])

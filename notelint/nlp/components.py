@@ -118,6 +118,47 @@ def _scope_ends_at(stops: frozenset[str]) -> Callable[[Span, Span, Span], bool]:
     return reaches
 
 
+_CLAUSE_ENDS = frozenset({",", ";", "."})
+
+
+def _not_into_measured_clause(clause: dict[str, Any],
+                              then: Callable[[Span, Span, Span], bool] | None
+                              ) -> Callable[[Span, Span, Span], bool]:
+    """A ConText ``on_modifies`` callback (``measured_clause`` of the ConText rules file): the
+    modifier does not reach past a comma into a clause that reports its own result, a number
+    with a degree word, a grade over 5 or a result word ("capsule not restricted, popliteal
+    angle 40 degrees"); ``then``: the rule's own callback, asked as well."""
+    results = frozenset(w.lower() for w in clause.get("result_words", []))
+    units = frozenset(w.lower() for w in clause.get("unit_words", []))
+
+    def measured(doc: Doc, start: int, end: int) -> bool:
+        for i in range(start, end):
+            token = doc[i]
+            if token.lower_ in results:
+                return True
+            if token.like_num and i + 1 < len(doc) and (
+                    doc[i + 1].lower_ in units or (doc[i + 1].text == "/" and i + 2 < len(doc)
+                                                   and doc[i + 2].text == "5")):
+                return True
+        return False
+
+    def reaches(target: Span, modifier: Span, between: Span) -> bool:
+        if then is not None and not then(target, modifier, between):
+            return False
+        if not any(t.text == "," for t in between if not modifier.start <= t.i < modifier.end):
+            return True
+        doc, sentence = target.doc, target.sent
+        start = target.start
+        while start > sentence.start and doc[start - 1].text not in _CLAUSE_ENDS:
+            start -= 1
+        end = target.end
+        while end < sentence.end and doc[end].text not in _CLAUSE_ENDS:
+            end += 1
+        return not measured(doc, start, end)
+
+    return reaches
+
+
 def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
     simple token patterns become phrase rules (see notelint.nlp.phrases)."""
@@ -126,9 +167,12 @@ def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     excluded = set(ours.get("exclude_default", []))
     rules = [r for r in ConTextRule.from_json(default_path) if r.literal not in excluded]
     rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
+    clause = ours.get("measured_clause", {})
     for rule in rules:
         if stops := (rule.metadata or {}).get("scope_ends_at"):
             rule.on_modifies = _scope_ends_at(frozenset(stops))
+        if rule.category in clause.get("categories", []) and rule.direction != "PSEUDO":
+            rule.on_modifies = _not_into_measured_clause(clause, rule.on_modifies)
     out = []
     for rule in rules:
         phrases = expand(rule.pattern)

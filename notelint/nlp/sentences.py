@@ -34,6 +34,9 @@ _CAPS_HEADER = re.compile(r"[A-Z](?<![A-Za-z].)[A-Z/&() -]{1,58}[A-Z)]\s*:(?!\d)
 _LINE_HEADER = re.compile(r"(?m)^[ \t]*[A-Z][A-Za-z/&() -]{0,40}:(?![\d/])")
 # ... or one right after the comma that a comma-joined transcription put for its line break
 _COMMA_HEADER = re.compile(r", ?(?=[A-Z][a-z])([A-Z][A-Za-z/&() -]{1,40}):(?![\d/])")
+# ... or a capitals title alone between commas, where it lost its colon too
+# ("PHYSICAL EXAMINATION, MUSCULOSKELETAL, RIGHT LOWER EXTREMITY, incisions well healed")
+_CAPS_COMMA = re.compile(r"(?:^|,)[ \t]*([A-Z][A-Z/& ]{2,40}[A-Z])(?=[ \t]*,)", re.M)
 # A numbered item (group 1, after its blanks): at the start of the text, of a line or of a
 # comma-joined line. Past the first position it is found from the newline or comma itself
 # (again so that ``re`` jumps between them).
@@ -73,6 +76,10 @@ def headers(text: str) -> list[Header]:
         if match.start(1) not in caps:
             found.append((match.start(1), match.end(), match.group(1).strip(), False))
             caps.add(match.start(1))
+    for match in _CAPS_COMMA.finditer(text):
+        if match.start(1) not in caps and _comma_caps_title(match.group(1)):
+            found.append((match.start(1), match.end(1), match.group(1), True))
+            caps.add(match.start(1))
     # a lower-case title alone between commas, where a run-on transcription lost its line
     # breaks and colons (", exam, hip flexion 115 degrees", ", assessment, mild ...")
     if (titles := _comma_titles()) is not None:
@@ -80,6 +87,16 @@ def headers(text: str) -> list[Header]:
             if match.start(1) not in caps:
                 found.append((match.start(1), match.end(1), match.group(1), False))
     return sorted(found)
+
+
+def _comma_caps_title(title: str) -> bool:
+    """Whether capitals alone between commas are a title: a known section title of four
+    letters or more ("MUSCULOSKELETAL", "IMPRESSION"), or two or more words of three letters
+    or more ("RIGHT LOWER EXTREMITY"); not an abbreviation listed among others ("AROM, PROM")."""
+    words = title.split()
+    if len(words) >= 2:
+        return all(len(w) >= 3 for w in words)
+    return len(title) >= 4 and section_of_title(title) is not None
 
 
 @cache

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from notelint import codes
 from notelint.evidence.suggest import sides_agree
+from notelint.lexicon import load_lexicon
+from notelint.nlp.phrases import expand
 from notelint.rules.registry import Hit, NoteFacts, rule
 
 _TAB = "ICD-10-CM tabular M62.4- and M24.5- (Excludes1)"
@@ -28,6 +31,13 @@ def myogenic_basis_missing(facts: NoteFacts) -> Iterator[Hit]:
     yield Hit(start, end, "No myogenic evidence is documented (muscle-length test such as "
                           "popliteal angle or Thomas test, muscular end-feel, palpable "
                           "shortening or fibrosis).")
+
+
+@cache
+def _shortening_phrases() -> frozenset[str]:
+    """The phrases of the myogenic cues that name the shortening itself (``shortening: true``)."""
+    return frozenset(" ".join(p.split()) for r in load_lexicon().of("MYOGENIC")
+                     if r.metadata.get("shortening") for p in (expand(r.pattern) or [r.literal.lower()]))
 
 
 def m624_sites(facts: NoteFacts) -> set[tuple[str, str | None]]:
@@ -105,12 +115,16 @@ def _joint_codes(items: list[dict]) -> list[str]:
       reference="ICD-10-CM Excludes1 at M62 (cramp and spasm R25.2); M62.83-")
 def spasm_not_contracture(facts: NoteFacts) -> Iterator[Hit]:
     spasm = facts.affirmed("spasm")
-    if not spasm or facts.affirmed("myogenic"):
-        return
     # an exam that denies the shortening ("no fixed shortening", "no fixed muscle shortening
     # on exam") outweighs a bare mention of the word ("contracted" as the patient puts it, a
-    # referral's "calf muscle contracture")
+    # referral's "calf muscle contracture"); a denial of the shortening itself (the lexicon's
+    # ``shortening`` cues) also outweighs a length test that came back to normal ("popliteal
+    # angle 40, then 24 after contract-relax, equal to the left")
     denied = any(i.get("status") == "negated" for i in facts.evidence["myogenic"])
+    shortening_denied = any(i.get("status") == "negated" and i["text"].lower() in _shortening_phrases()
+                            for i in facts.evidence["myogenic"])
+    if not spasm or (facts.affirmed("myogenic") and not shortening_denied):
+        return
     if not denied and any(c["kind"] in {"muscle", "unknown"} for c in facts.affirmed("contractures")):
         return
     item = spasm[0]
