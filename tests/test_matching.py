@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from notelint.nlp import medspacy_internals as internals
 from notelint.nlp.matching import orth_sequences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,10 +42,10 @@ def test_phrase_first_matcher_equals_medspacy(nlp):
     lexicon = load_lexicon()
     nlp("warm up")
     for group, rules in (("anatomy", lexicon.anatomy), ("concepts", lexicon.concepts)):
-        ours = nlp.get_pipe(f"notelint_{group}")._matcher._TargetMatcher__matcher
+        ours = internals.matcher_of_target_matcher(nlp.get_pipe(f"notelint_{group}")._matcher)
         plain = TargetMatcher(nlp, name=f"plain_{group}", result_type=None)
         plain.add(target_rules(rules))
-        plain = plain._TargetMatcher__matcher
+        plain = internals.matcher_of_target_matcher(plain)
         every_literal = " . ".join(r.literal for r in rules)
         found = 0
         for text in [*texts, every_literal, every_literal.upper()]:
@@ -70,11 +71,11 @@ def test_phrases_of_the_same_tokens_wait_on_the_same_word(nlp, group):
     if group == "context":
         component = PatternContext(nlp, "fresh_context", "notelint_concepts")
         component._build()
-        matcher = component._context._ConText__matcher
+        matcher = internals.matcher_of_context(component._context)
     else:
         component = PatternMatcher(nlp, f"fresh_{group}", group)
         component._build()
-        matcher = component._matcher._TargetMatcher__matcher
+        matcher = internals.matcher_of_target_matcher(component._matcher)
     texts = [text for _, _, text, _ in matcher._queued]
     assert len(texts) == sum(rule.pattern is None for rule in matcher.rules)
     keys_of: dict[tuple[str, ...], set[str | None]] = {}
@@ -138,9 +139,9 @@ def test_no_pattern_walks_every_token(nlp):
     nlp("warm up")
     for name in ("notelint_anatomy", "notelint_concepts", "notelint_context"):
         pipe = nlp.get_pipe(name)
-        matcher = (pipe._context._ConText__matcher if name == "notelint_context"
-                   else pipe._matcher._TargetMatcher__matcher)
-        assert len(matcher._MedspacyMatcher__matcher) == 0, name
+        matcher = (internals.matcher_of_context(pipe._context) if name == "notelint_context"
+                   else internals.matcher_of_target_matcher(pipe._matcher))
+        assert len(internals.token_matcher(matcher)) == 0, name
 
 
 def test_prune_overlapping_equals_medspacy(nlp):
@@ -154,17 +155,17 @@ def test_prune_overlapping_equals_medspacy(nlp):
     if CORPUS.is_file():
         texts += [json.loads(line)["text"] for line in CORPUS.open(encoding="utf-8")]
     nlp("warm up")
-    matchers = [nlp.get_pipe("notelint_context")._context._ConText__matcher,
-                *(nlp.get_pipe(f"notelint_{g}")._matcher._TargetMatcher__matcher
+    matchers = [internals.matcher_of_context(nlp.get_pipe("notelint_context")._context),
+                *(internals.matcher_of_target_matcher(nlp.get_pipe(f"notelint_{g}")._matcher)
                   for g in ("anatomy", "concepts"))]
     compared = 0
     for matcher in matchers:
-        matcher._prune = False
+        internals.set_prunes(matcher, False)
         try:
             for text in texts:
                 raw = matcher(nlp.get_pipe("notelint_sentences")(nlp.make_doc(text)))
                 assert prune_overlapping(list(raw)) == prune_overlapping_matches(list(raw))
                 compared += len(raw)
         finally:
-            matcher._prune = True
+            internals.set_prunes(matcher, True)
     assert compared > 1000

@@ -9,10 +9,6 @@ the ``spacy_factories`` entry point) reads ``patterns/`` when a matcher is first
 used, so an edit of a pattern file takes effect on the next run.
 """
 
-import importlib.util
-import os
-import sys
-import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -22,70 +18,16 @@ from spacy.tokens import Doc, Span
 
 from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_lexicon
 from notelint.nlp.batched import BatchedPipe
+from notelint.nlp.medspacy_internals import import_medspacy, set_matcher_of_target_matcher
 from notelint.nlp.phrases import expand
 
 GROUPS = {"anatomy": ANATOMY_FILES, "concepts": CONCEPT_FILES}
 
 
-class _DeferredPackage(types.ModuleType):
-    """A package whose ``__init__`` runs the first time an attribute it lacks is asked for
-    (not the dunder names that the import system and introspection probe)."""
-
-    def __getattr__(self, name: str) -> Any:
-        probe = name.startswith("__") and name not in ("__version__", "__all__")
-        if probe or self.__dict__.get("_notelint_initialized"):
-            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-        self._notelint_initialized = True
-        _stand_in_quickumls()
-        self.__spec__.loader.exec_module(self)  # medspacy/__init__.py, into this module
-        if "PyRuSH" in sys.modules:
-            from loguru import logger
-
-            logger.disable("PyRuSH")  # per-token DEBUG logging
-        return getattr(self, name)
-
-
-def _stand_in_quickumls() -> None:
-    """A stand-in module for ``quickumls.spacy_component`` (QuickUMLS pulls in nltk and scipy,
-    two seconds, for a component notelint never loads), unless the real one is imported
-    or asked for; nothing of it is ever called."""
-    if "quickumls" not in sys.modules and not os.environ.get("NOTELINT_REAL_QUICKUMLS"):
-        stub = types.ModuleType("quickumls")
-        stub.spacy_component = types.ModuleType("quickumls.spacy_component")  # type: ignore[attr-defined]
-        sys.modules.setdefault("quickumls", stub)
-        sys.modules.setdefault("quickumls.spacy_component", stub.spacy_component)  # type: ignore[attr-defined]
-
-
-def quiet_medspacy_import() -> None:
-    """Make medspaCy's TargetMatcher and ConText importable without the rest of medspaCy.
-
-    ``medspacy/__init__.py`` imports every medspaCy component: PyRuSH (and
-    loguru), the sectionizer, the pre- and postprocessors, and QuickUMLS (nltk,
-    scipy). Unless ``medspacy`` is already imported, it is registered here as a
-    package whose ``__init__`` runs only when something asks for one of its own
-    attributes (``medspacy.load``, ``medspacy.__version__``): then everything is
-    as after ``import medspacy``. Until then only the submodules imported by
-    name load, and medspaCy's token, span and doc extensions are set as its
-    ``__init__`` sets them. QuickUMLS gets its stand-in either way (medspaCy's
-    util module imports it).
-    """
-    _stand_in_quickumls()
-    if "medspacy" in sys.modules:
-        return
-    spec = importlib.util.find_spec("medspacy")
-    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
-        return
-    package = importlib.util.module_from_spec(spec)
-    package.__class__ = _DeferredPackage
-    sys.modules["medspacy"] = package
-    from medspacy._extensions import set_extensions
-
-    set_extensions()
-
-
 def target_rules(rules: list[Rule]) -> list:
     """medspaCy TargetRules for lexicon entries; a MUSCLE entry gives one rule per synonym,
     a simple token pattern one phrase rule per phrase it matches (see notelint.nlp.phrases)."""
+    import_medspacy()
     from medspacy.target_matcher import TargetRule
 
     out = []
@@ -162,6 +104,7 @@ def _not_into_measured_clause(clause: dict[str, Any],
 def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     """medspaCy's default ConText rules, less those ``patterns/`` excludes, plus ours;
     simple token patterns become phrase rules (see notelint.nlp.phrases)."""
+    import_medspacy()
     from medspacy.context import ConTextRule
 
     excluded = set(ours.get("exclude_default", []))
@@ -204,7 +147,7 @@ class PatternMatcher(BatchedPipe):
         return lexicon.anatomy if self.group == "anatomy" else lexicon.concepts
 
     def _build(self) -> None:
-        quiet_medspacy_import()
+        import_medspacy()
         from medspacy.target_matcher import TargetMatcher
 
         if self.rules is None:
@@ -214,8 +157,8 @@ class PatternMatcher(BatchedPipe):
         matcher = TargetMatcher(self.nlp, name=self.name, result_type="group",
                                 span_group_name=self.name)
         # medspaCy's own matcher, but exact-token patterns run as ORTH phrases (notelint.nlp.matching)
-        matcher._TargetMatcher__matcher = PhraseFirstMatcher(self.nlp, name=self.name,
-                                                             group_phrases=True)
+        set_matcher_of_target_matcher(matcher, PhraseFirstMatcher(self.nlp, name=self.name,
+                                                                  group_phrases=True))
         matcher.add(target_rules(self.rules))
         self._matcher = matcher
 
@@ -242,7 +185,7 @@ class PatternContext(BatchedPipe):
         self._context: Any = None
 
     def _build(self) -> None:
-        quiet_medspacy_import()
+        import_medspacy()
         from notelint.nlp.context import SentenceScopedConText
 
         if self.rules is None:

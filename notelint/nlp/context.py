@@ -14,14 +14,17 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from medspacy.context import ConText
-from medspacy.context.context_graph import ConTextGraph
-from medspacy.context.context_modifier import ConTextModifier
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from notelint.nlp import medspacy_internals as internals
 from notelint.nlp.matching import PhraseFirstMatcher
 from notelint.nlp.sentences import first_tokens
+
+internals.import_medspacy()  # before any medspaCy module: without QuickUMLS (see medspacy_internals)
+from medspacy.context import ConText  # noqa: E402
+from medspacy.context.context_graph import ConTextGraph  # noqa: E402
+from medspacy.context.context_modifier import ConTextModifier  # noqa: E402
 
 
 class SentenceScopedConText(ConText):  # type: ignore[misc]
@@ -33,9 +36,9 @@ class SentenceScopedConText(ConText):  # type: ignore[misc]
                  rules: Any = None, group_phrases: bool = False, **kwargs: Any) -> None:
         super().__init__(nlp, name=name, phrase_matcher_attr=phrase_matcher_attr,
                          prune_on_modifier_overlap=prune_on_modifier_overlap, rules=None, **kwargs)
-        self._ConText__matcher = PhraseFirstMatcher(
+        internals.set_matcher_of_context(self, PhraseFirstMatcher(
             nlp, name=name, phrase_matcher_attr=phrase_matcher_attr, prune=prune_on_modifier_overlap,
-            group_phrases=group_phrases)
+            group_phrases=group_phrases))
         if rules is not None:
             self.add(rules)
 
@@ -56,7 +59,7 @@ class SentenceScopedConText(ConText):  # type: ignore[misc]
             for span in spans:
                 by_sentence.setdefault(sentence(span.start), ([], []))[0].append(span)
                 straddles |= sentence(span.end - 1) != sentence(span.start)
-            matcher = self._ConText__matcher
+            matcher = internals.matcher_of_context(self)
             for match_id, start, end in matcher(doc):
                 if (group := by_sentence.get(sentence(start))) is None:
                     continue

@@ -29,14 +29,18 @@ from itertools import product
 from typing import Any
 
 import numpy
-from medspacy.common.medspacy_matcher import MedspacyMatcher
-from medspacy.util import tuple_overlaps
 from spacy.attrs import IDS, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.strings import hash_string
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
+
+from notelint.nlp import medspacy_internals as internals
+
+internals.import_medspacy()  # before any medspaCy module: without QuickUMLS (see medspacy_internals)
+from medspacy.common.medspacy_matcher import MedspacyMatcher  # noqa: E402
+from medspacy.util import tuple_overlaps  # noqa: E402
 
 MAX_SEQUENCES = 256
 
@@ -196,26 +200,28 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         self._tied: set[str] = set()
 
     def add(self, rules: Iterable[Any]) -> None:
-        tokens = self._MedspacyMatcher__matcher
-        tokenizer, phrases = self.nlp, self._MedspacyMatcher__phrase_matcher
-        queue = _PhraseQueue(self._queued, self._rule_map)
+        tokens = internals.token_matcher(self)
+        tokenizer, phrases = self.nlp, internals.phrase_matcher(self)
+        queue = _PhraseQueue(self._queued, internals.rule_map(self))
         for rule in rules:
             if rule.pattern is None:
                 # medspaCy's own add (rule id, lowercasing), with the phrase queued
-                self.nlp, self._MedspacyMatcher__phrase_matcher = queue, queue
+                self.nlp = queue
+                internals.set_phrase_matcher(self, queue)
                 try:
                     super().add([rule])
                 finally:
-                    self.nlp, self._MedspacyMatcher__phrase_matcher = tokenizer, phrases
+                    self.nlp = tokenizer
+                    internals.set_phrase_matcher(self, phrases)
                 continue
             super().add([rule])
             if (sequences := orth_sequences(rule.pattern)) is not None:
-                tokens.remove(rule._rule_id)
-                self._orth.add(rule._rule_id, [Doc(self._vocab, words=seq) for seq in sequences],
+                tokens.remove(internals.rule_id(rule))
+                self._orth.add(internals.rule_id(rule), [Doc(self._vocab, words=seq) for seq in sequences],
                                on_match=rule.on_match)
             elif (anchors := anchor_texts(rule.pattern)) is not None:
-                tokens.remove(rule._rule_id)
-                self._anchored.add(rule._rule_id, [rule.pattern], on_match=rule.on_match)
+                tokens.remove(internals.rule_id(rule))
+                self._anchored.add(internals.rule_id(rule), [rule.pattern], on_match=rule.on_match)
                 self._anchors.append([
                     (offset, 0 if attr == "ORTH" else 1,
                      numpy.array([self._vocab.strings.add(t) for t in texts], dtype=numpy.uint64))
@@ -226,7 +232,7 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         """Add phrases to the PhraseMatcher as the arrays of their tokens' attribute (what
         it makes of a Doc, and what it is given back when unpickled), which skips its
         per-Doc annotation checks: a third of the cost of a first pass over new notes."""
-        phrases = self._MedspacyMatcher__phrase_matcher
+        phrases = internals.phrase_matcher(self)
         attr = self._phrase_attr
         for _, rule_id, text, on_match in sorted(entries):
             phrases.add(self._key_of(rule_id, text), [self.nlp(text).to_array(attr).tolist()],
@@ -240,7 +246,7 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         whose words another rule's phrase has too keeps its own key: ties between two rules
         matching the same words are broken by key order, as in medspaCy (ConText's pruning).
         With ``group_phrases`` only (the target matchers name the entry, not the phrase)."""
-        rule = self._rule_map[rule_id]
+        rule = internals.rule_map(self)[rule_id]
         if (not self._group or rule.metadata is None
                 or "".join(text.lower().split()) in self._tied):
             return rule_id
@@ -294,8 +300,7 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         return found
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        tokens = self._MedspacyMatcher__matcher
-        regexes = self._MedspacyMatcher__regex_matcher
+        tokens = internals.token_matcher(self)
         if self._queued:
             self._start()
         if self._pending and len(doc):
@@ -305,9 +310,9 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         matches = list(tokens(doc)) if len(tokens) else []
         matches += self._anchored_matches(doc)
         matches += self._orth(doc)
-        matches += self._MedspacyMatcher__phrase_matcher(doc)
-        if regexes._patterns:
-            matches += regexes(doc)
-        if self._prune:
+        matches += internals.phrase_matcher(self)(doc)
+        if internals.holds_regexes(self):
+            matches += internals.regex_matcher(self)(doc)
+        if internals.prunes(self):
             matches = prune_overlapping(matches)
         return matches
