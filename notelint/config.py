@@ -156,12 +156,13 @@ class Config:
         object.__setattr__(self, "severity", dict(table.severity))
 
     def enabled(self, code: str) -> bool:
-        """Whether a rule is on after ``select`` and ``ignore`` (longest prefix wins)."""
+        """Whether a rule is on after ``select`` and ``ignore``: the longest prefix that covers
+        it wins, and ``ignore`` wins a tie (the same code or prefix in both), as in ruff."""
         best_select = max((_length(p) for p in self.select if _covers(p, code)), default=-1)
         best_ignore = max((_length(p) for p in self.ignore if _covers(p, code)), default=-1)
         if self.select and best_select < 0:
             return False
-        return best_ignore <= best_select if best_ignore >= 0 else True
+        return best_ignore < best_select if best_ignore >= 0 else True
 
     def severity_of(self, code: str, default: str) -> str:
         """The configured severity of a rule, or its default."""

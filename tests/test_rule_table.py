@@ -42,9 +42,28 @@ def test_rule_table_a_site_without_sided_codes_needs_no_side(lint_text):
     (("NL2",), ("NL20",), {"NL201": False, "NL205": False, "NL301": False}),
     (("NL201",), ("NL2",), {"NL201": True, "NL202": False}),   # the longer prefix wins
     ((), ("NL6",), {"NL601": False, "NL101": True}),
+    (("NL2",), ("NL2",), {"NL201": False}),    # the same prefix in both: ignore wins, as in ruff
+    (("NL201",), ("NL201",), {"NL201": False}),
+    (("ALL",), ("NL6",), {"NL601": False, "NL101": True}),  # ALL is the shortest prefix
 ])
 def test_rule_table_select_and_ignore_longest_prefix_wins(select, ignore, on):
     from notelint.config import Config
 
     config = Config(select=select, ignore=ignore)
     assert {code: config.enabled(code) for code in on} == on
+
+
+def test_rule_table_bilateral_m6249_follows_the_bilateral_policy(lint_text):
+    """Right and left contractures of one site under a claimed M62.49: by default they are two
+    codes of one site (NL202 asks for them); with ``bilateral = "multiple-sites"`` M62.49 is
+    the claim the policy wants, and NL202 stays silent."""
+    text = ("Right and left hamstring contractures, popliteal angle 60 degrees on each side. "
+            "Assessment: M62.49.")
+    default = lint_text(text)
+    assert "NL202" in {f["rule"] for f in default["findings"]}
+    assert default["suggested_codes"] == ["M62.451", "M62.452"]
+    from notelint import lint
+
+    policy = lint(text, config={"bilateral": "multiple-sites"})
+    assert policy["suggested_codes"] == ["M62.49"]
+    assert "NL202" not in {f["rule"] for f in policy["findings"]}
