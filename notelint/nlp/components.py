@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from notelint.lexicon import ANATOMY_FILES, CONCEPT_FILES, Rule, load_lexicon
 from notelint.nlp.batched import BatchedPipe
+from notelint.nlp.doctext import doc_text
 from notelint.nlp.medspacy_internals import import_medspacy, set_matcher_of_target_matcher
 from notelint.nlp.phrases import expand
 
@@ -87,9 +88,11 @@ def _not_into_measured_clause(clause: dict[str, Any],
     def reaches(target: Span, modifier: Span, between: Span) -> bool:
         if then is not None and not then(target, modifier, between):
             return False
-        if not any(t.text == "," for t in between if not modifier.start <= t.i < modifier.end):
-            return True
-        doc, sentence = target.doc, target.sent
+        doc = target.doc
+        low = min(modifier.end_char, target.end_char)
+        if doc_text(doc).find(",", low, max(modifier.start_char, target.start_char)) < 0:
+            return True  # no comma between them
+        sentence = target.sent
         start = target.start
         while start > sentence.start and doc[start - 1].text not in _CLAUSE_ENDS:
             start -= 1

@@ -36,7 +36,9 @@ _LINE_HEADER = re.compile(r"(?m)^[ \t]*[A-Z][A-Za-z/&() -]{0,40}:(?![\d/])")
 _COMMA_HEADER = re.compile(r", ?(?=[A-Z][a-z])([A-Z][A-Za-z/&() -]{1,40}):(?![\d/])")
 # ... or a capitals title alone between commas, where it lost its colon too
 # ("PHYSICAL EXAMINATION, MUSCULOSKELETAL, RIGHT LOWER EXTREMITY, incisions well healed")
-_CAPS_COMMA = re.compile(r"(?:^|,)[ \t]*([A-Z][A-Z/& ]{2,40}[A-Z])(?=[ \t]*,)", re.M)
+_CAPS_TITLE = r"[ \t]*([A-Z][A-Z/& ]{2,40}[A-Z])(?=[ \t]*,)"
+_CAPS_COMMA = re.compile(r"[,\n]" + _CAPS_TITLE)  # after a comma or a line break (a literal: fast)
+_CAPS_FIRST = re.compile(_CAPS_TITLE)  # ... or at the start of the text
 # A numbered item (group 1, after its blanks): at the start of the text, of a line or of a
 # comma-joined line. Past the first position it is found from the newline or comma itself
 # (again so that ``re`` jumps between them).
@@ -76,7 +78,8 @@ def headers(text: str) -> list[Header]:
         if match.start(1) not in caps:
             found.append((match.start(1), match.end(), match.group(1).strip(), False))
             caps.add(match.start(1))
-    for match in _CAPS_COMMA.finditer(text):
+    first = _CAPS_FIRST.match(text)
+    for match in [*([first] if first else []), *_CAPS_COMMA.finditer(text)]:
         if match.start(1) not in caps and _comma_caps_title(match.group(1)):
             found.append((match.start(1), match.end(1), match.group(1), True))
             caps.add(match.start(1))
