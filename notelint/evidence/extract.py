@@ -75,6 +75,16 @@ def _reporting_verbs() -> frozenset[str]:
     return frozenset(load_lexicon().context_rules.get("reporting_verbs", []))
 
 
+_CLAUSE_JOINS = frozenset({"with", "and", "or", "but", "while", "whereas", "vs", "versus"})
+
+
+@cache
+def _region_word_sites() -> dict[str, str]:
+    """The M62.4 site of each one-word body region word ("hands": hand)."""
+    return {word: rule.metadata["site"] for rule in load_lexicon().of("REGION")
+            for word in rule.metadata["words"] if " " not in word}
+
+
 @cache
 def _normal_words() -> frozenset[str]:
     return frozenset(load_lexicon().context_rules.get("normal_words", []))
@@ -82,9 +92,17 @@ def _normal_words() -> frozenset[str]:
 
 def _called_normal(muscle: Span) -> bool:
     """Whether a word such as "normal" stands in the two tokens before the muscle ("with a
-    normal soleus")."""
+    normal soleus") or in the four after it, in its clause ("hamstring length within normal
+    limits")."""
     doc = muscle.doc
-    return any(doc[i].lower_ in _normal_words() for i in range(max(0, muscle.start - 2), muscle.start))
+    if any(doc[i].lower_ in _normal_words() for i in range(max(0, muscle.start - 2), muscle.start)):
+        return True
+    for i in range(muscle.end, min(len(doc), muscle.end + 4)):
+        if doc[i].is_punct or doc[i].lower_ in _CLAUSE_JOINS:  # "... shortening with a normal soleus"
+            return False
+        if doc[i].lower_ in _normal_words():
+            return True
+    return False
 
 
 def _reported(span: Span) -> bool:
@@ -362,7 +380,8 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     if item["status"] == "affirmed" and _resolved_after(span, mentions):
         item["status"] = "historical"
     myogenic = any(status(c) == "affirmed" for c in mentions.in_sentence_or_next("MYOGENIC", span))
-    linked = adjacent or ([] if joints and not myogenic else mentions.muscles_near(span))
+    linked = adjacent or ([] if joints and not myogenic
+                          else [m for m in mentions.muscles_near(span) if not _called_normal(m)])
     own = [muscle_items[m.start_char] for m in linked
            if not muscle_items[m.start_char].get("classified_elsewhere")]
     if kind in {"auto", "motion"}:
@@ -589,7 +608,11 @@ def _cue_items(spans: Iterable[Span], mentions: _Mentions, joints: bool = False)
             item["joint_sites"] = sorted({s for j in named for s in _meta(j)["sites"]}) or None
             if not named:  # a joint disease placed by a body region ("osteoarthritis of hands")
                 regions = _near(mentions.in_sentence("REGION", span), span, 4, 4)
-                item["joint_sites"] = sorted({_meta(r)["site"] for r in regions}) or None
+                sites = {_meta(r)["site"] for r in regions}
+                # ... also one a side word took in ("OA of both hands")
+                sites |= {site for s in _near(mentions.in_sentence("SIDE", span), span, 4, 4)
+                          if (site := _region_word_sites().get(s[-1].lower_))}
+                item["joint_sites"] = sorted(sites) or None
             item["joint"] = _meta(named[0]).get("code_word") if named else None
             item["laterality"] = (_side_before(named[0], mentions) if named else None) \
                 or _side_before(span, mentions, 6)
