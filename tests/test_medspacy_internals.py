@@ -25,7 +25,7 @@ PRIVATE = re.compile(r"_MedspacyMatcher__|_TargetMatcher__|_ConText__|\._rule_id
 
 
 def test_the_installed_medspacy_is_the_pinned_one() -> None:
-    assert metadata.version("medspacy") == internals.MEDSPACY_VERSION
+    assert metadata.version("medspacy") == internals.MEDSPACY_VERSION == internals.installed_version()
     internals.check_version()
 
 

@@ -26,9 +26,19 @@ class MedspacyVersionError(RuntimeError):
     """The installed medspaCy is not the version this module was written against."""
 
 
+def installed_version() -> str:
+    """The installed medspaCy's version, from its own ``_version`` module (a package-metadata
+    lookup costs 50 ms of start-up)."""
+    try:
+        from medspacy._version import __version__
+    except ImportError:  # pragma: no cover - a medspaCy without the module: ask the metadata
+        return metadata.version("medspacy")
+    return __version__
+
+
 def check_version() -> None:
     """Refuse a medspaCy whose internals were not read for this module."""
-    installed = metadata.version("medspacy")
+    installed = installed_version()
     if installed != MEDSPACY_VERSION:
         raise MedspacyVersionError(f"notelint needs medspacy=={MEDSPACY_VERSION} (its internals are "
                                    f"used in notelint/nlp/medspacy_internals.py); {installed} is installed")
@@ -92,7 +102,6 @@ def import_medspacy() -> None:
     global _imported
     if _imported:
         return
-    check_version()
     with _quickumls_stand_in():
         if "medspacy" not in sys.modules:
             spec = importlib.util.find_spec("medspacy")
@@ -103,6 +112,7 @@ def import_medspacy() -> None:
                 from medspacy._extensions import set_extensions
 
                 set_extensions()
+        check_version()
         import medspacy.common.medspacy_matcher
         import medspacy.context
         import medspacy.target_matcher  # noqa: F401
