@@ -174,11 +174,54 @@ def _scan_problem(scan: Any) -> str | None:
     return None
 
 
+# The metadata keys each category may have (besides COMMON_KEYS): a misspelt key ("rol",
+# "category_cod") is a load error naming the file and line, not a KeyError on every note.
+COMMON_KEYS = frozenset({"source", "note", "not_after"})
+METADATA_KEYS: dict[str, frozenset[str]] = {
+    "MUSCLE": frozenset({"site", "synonyms", "reason", "spasm_site", "classified_elsewhere"}),
+    "SIDE": frozenset({"side"}),
+    "SIDE_FIELD": frozenset(),
+    "REGION": frozenset({"site", "words", "spasm_site"}),
+    "JOINT": frozenset({"sites", "words", "code_word"}),
+    "LIMB": frozenset({"sites", "words"}),
+    "CONTRACTURE": frozenset({"kind", "code_text", "category_code", "condition", "relation"}),
+    "EXCLUDED": frozenset({"category_code", "condition", "relation"}),
+    "MYOGENIC": frozenset({"shortening", "needs_muscle"}),
+    "ARTHROGENIC": frozenset(),
+    "SPASM": frozenset({"category_code", "spasm_site"}),
+    "NEURAL": frozenset(),
+    "FUNCTION": frozenset({"role"}),
+    "STUDY": frozenset({"study"}),
+    "STUDY_ORDERED": frozenset(),
+    "STUDY_RESULT": frozenset(),
+    "STUDY_PENDING": frozenset(),
+    "CAUSE": frozenset({"cause", "category_code", "category_name", "code_prefixes", "deficit",
+                        "by_place", "place"}),
+    "SECTION": frozenset({"section", "titles", "run_on_titles"}),
+    "ROM": frozenset({"value", "scan", "motion_in_match"}),
+    "ROM_MM": frozenset({"value", "scan"}),
+    "ROM_NUMBER": frozenset({"numbers"}),
+    "ROM_MOTION": frozenset({"words", "joints"}),
+    "ROM_FRAME": frozenset({"role", "window", "words", "after", "not_rows"}),
+    "STRENGTH": frozenset({"value", "scan", "needs_context", "strong_context", "side_before", "pair"}),
+    "STRENGTH_CONTEXT": frozenset({"window", "words", "strength"}),
+    "STRENGTH_EXCLUDE": frozenset({"window", "words", "absolute", "after"}),
+    # patterns/queries.jsonl (checked further by notelint.result.queries.load_templates)
+    "QUERY": frozenset({"triggers", "resolves", "questions", "options", "indicators", "reason"}),
+    "QUERY_OPTION": frozenset({"set", "value", "supported_by"}),
+    "QUERY_TERM": frozenset({"words"}),
+}
+
+
 def _check_metadata(rule: Rule) -> None:
     meta = rule.metadata
 
     def fail(problem: str) -> None:
         raise PatternError(rule.path, rule.line, problem)
+
+    allowed = COMMON_KEYS | METADATA_KEYS.get(rule.category, frozenset())
+    if unknown := sorted(set(meta) - allowed):
+        fail(f"unknown metadata key(s) {unknown} for a {rule.category}; allowed: {sorted(allowed)}")
 
     if meta.get("spasm_site", "back") not in SPASM_SITES:
         fail(f"unknown spasm_site {meta['spasm_site']!r}; one of {list(SPASM_SITES)}")

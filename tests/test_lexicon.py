@@ -51,6 +51,28 @@ def test_lexicon_bad_entry_names_file_and_line(copy_of_patterns, entry, problem)
     assert problem in str(info.value)
 
 
+@pytest.mark.parametrize(("file", "entry", "problem"), [
+    ("rom.jsonl", {"literal": "x", "category": "ROM_FRAME",
+                   "metadata": {"rol": "motion", "role": "motion", "window": 4, "words": ["flexion"]}},
+     "unknown metadata key(s) ['rol'] for a ROM_FRAME"),
+    ("causes.jsonl", {"literal": "x", "category": "CAUSE", "pattern": [{"LOWER": "xyz"}],
+                      "metadata": {"cause": "x", "category_cod": "I69.-", "category_code": "I69.-",
+                                   "code_prefixes": ["I69"]}},
+     "unknown metadata key(s) ['category_cod'] for a CAUSE"),
+    ("spasm.jsonl", {"literal": "x", "category": "SPASM", "metadata": {"not_after": ["Skin"]}},
+     "'metadata.not_after' must be a list of lower-case words"),
+])
+def test_lexicon_misspelt_metadata_is_a_load_error(copy_of_patterns, file, entry, problem):
+    """A misspelt metadata key fails at load, naming the file and line, instead of every note
+    it touches coming back as an internal error."""
+    path = copy_of_patterns / file
+    line = _append(path, entry)
+    with pytest.raises(PatternError) as info:
+        load_lexicon(copy_of_patterns)
+    assert str(info.value).startswith(f"{path}:{line}: ")
+    assert problem in str(info.value)
+
+
 def test_lexicon_bad_regex_is_reported(copy_of_patterns):
     path = copy_of_patterns / "rom.jsonl"
     line = _append(path, {"literal": "bad", "category": "ROM", "pattern": "(?P<deg>\\d+"})
