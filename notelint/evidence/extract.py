@@ -66,6 +66,8 @@ def _side_word(match: re.Match[str] | None) -> str | None:
     return "bilateral" if word.startswith("bilat") else word
 
 
+# an M62.4- code written beside a mention (before it, or on its line just after it)
+_M624_CODE = re.compile(r"[^\n]{0,40}?(?<![A-Za-z0-9])M62\.?4[0-9]{0,2}(?![0-9A-Za-z])")
 # an M24.5- (contracture of joint) code written on the mention's line, just after it
 _JOINT_CODE_AFTER = re.compile(r"[^\n]{0,40}?(?<![A-Za-z0-9])M24\.?5[0-9A-Z]{0,2}(?![0-9A-Za-z])")
 
@@ -549,6 +551,24 @@ def _assessment_speaks_last(contractures: list[Item], mentions: _Mentions) -> No
             item["status"] = "historical" if any("historical" in s for s in said) else "negated"
 
 
+def _code_words_follow_the_note(contractures: list[Item], spans: list[Span], text: str) -> None:
+    """A code's own words copied beside it ("Problem list (auto-imported): M62.461 Contracture
+    of muscle, right lower leg") are the claim, not a finding: when every other mention of that
+    site, sides agreeing, is historical or negated, they take that status."""
+    for item, span in zip(contractures, spans, strict=True):
+        if not _meta(span).get("code_text") or item["status"] != "affirmed":
+            continue
+        line_start = text.rfind("\n", 0, span.start_char) + 1
+        before = text[max(line_start, span.start_char - 25):span.start_char]
+        if not (_M624_CODE.search(before) or _M624_CODE.match(text, span.end_char, span.end_char + 40)):
+            continue  # not beside a written code: the note's own words
+        others = [c for c in contractures if c is not item and c["site"] == item["site"]
+                  and sides_agree(c["laterality"], item["laterality"])]
+        statuses = {c["status"] for c in others}
+        if others and "affirmed" not in statuses and statuses <= {"historical", "negated"}:
+            item["status"] = "historical" if "historical" in statuses else "negated"
+
+
 def _mark_shortened(muscle_items: dict[int, Item], mentions: _Mentions) -> None:
     """A muscle the note documents as shortened ("biceps and brachialis palpably shortened",
     "muscle shortening of the right hamstrings and gastrocnemius", "(FDS/FDP shortening)"):
@@ -790,6 +810,7 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     _mark_shortened(muscle_items, mentions)
     _whole_note(evidence["contractures"], evidence["muscles"], mentions)
     _assessment_speaks_last(evidence["contractures"], mentions)
+    _code_words_follow_the_note(evidence["contractures"], mentions.of("CONTRACTURE"), text)
     evidence["rom"] = [{**_base((m.start, m.end), text), "degrees": m.value, "motion": m.motion,
                         "range": list(m.range) if m.range else None}
                        for m in doc._.notelint_rom]
