@@ -129,8 +129,14 @@ def status(span: Span) -> str:
 
 def section_of(span: Span) -> str | None:
     """The name of the section a span stands in (None when sections are unknown)."""
-    sections = getattr(span.doc._, "notelint_sections", None)
-    return sections.at(span.start_char) if sections is not None else None
+    return section_at(span.doc, span.start_char)
+
+
+def section_at(doc: Doc, offset: int) -> str | None:
+    """The name of the section a character offset of the doc stands in (None when sections
+    are unknown)."""
+    sections = getattr(doc._, "notelint_sections", None)
+    return sections.at(offset) if sections is not None else None
 
 
 def _meta(span: Span) -> dict[str, Any]:
@@ -240,9 +246,7 @@ class _Mentions:
         if found:
             return list(found)
         following = index.get(key + 1, ())
-        sections = getattr(self.doc._, "notelint_sections", None)
-        if following and sections is not None \
-                and sections.at(following[0].start_char) != sections.at(span.start_char):
+        if following and section_at(self.doc, following[0].start_char) != section_of(span):
             return []
         return list(following)
 
@@ -471,10 +475,9 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     by_start = {m.start_char: m for m in mentions.muscles}
     # the plan names what is to be done or looked for ("MRI ordered to evaluate rotator cuff
     # integrity and periarticular muscle fibrosis"), not a finding
-    sections = getattr(mentions.doc._, "notelint_sections", None)
     candidates = [m for m in muscles if not m.get("classified_elsewhere")
                   and mentions.sent_of[by_start[m["start"]].start] in evidenced
-                  and (sections is None or sections.at(m["start"]) not in PLANNED)
+                  and section_at(mentions.doc, m["start"]) not in PLANNED
                   and not _called_normal(by_start[m["start"]])]
     # a contracture whose muscles have no side here takes the one side the note gives those
     # muscles where it documents them elsewhere ("Assessment: rectus femoris contracture";
@@ -573,11 +576,10 @@ def _mark_shortened(muscle_items: dict[int, Item], mentions: _Mentions) -> None:
     """A muscle the note documents as shortened ("biceps and brachialis palpably shortened",
     "muscle shortening of the right hamstrings and gastrocnemius", "(FDS/FDP shortening)"):
     an affirmed shortening cue next to it, or next to the muscles listed with it."""
-    sections = getattr(mentions.doc._, "notelint_sections", None)
     for cue in mentions.of("MYOGENIC"):
         if not _meta(cue).get("shortening") or status(cue) != "affirmed":
             continue
-        if sections is not None and sections.at(cue.start_char) in PLANNED:
+        if section_of(cue) in PLANNED:
             continue  # "MRI ordered to evaluate ... periarticular muscle fibrosis"
         sentence = mentions.muscles_in_sentence(cue)
         for muscle in _chain(_near(sentence, cue, 6, 6), sentence, cue):
