@@ -159,7 +159,7 @@ class _Mentions:
         self.ends = [*self.starts[1:], len(doc)] if self.starts else []
         self.sent_of: list[int] = numpy.repeat(numpy.arange(len(self.starts)),
                                                numpy.subtract(self.ends, self.starts)).tolist()
-        self._semicolons: list[int] | None = None
+        self._marks: dict[str, list[int]] = {}
         spans = [*doc.spans.get(ANATOMY, []), *doc.spans.get(CONCEPTS, [])]
         self.by_label: dict[str, list[Span]] = {}
         for span in sorted(spans, key=lambda s: (s.start, s.end)):
@@ -208,13 +208,34 @@ class _Mentions:
 
     def last_semicolon(self, span: Span) -> int:
         """The last ``;`` token of the span's sentence before the span, or -1."""
-        if self._semicolons is None:
+        return self._last_of(";", span)
+
+    def last_break(self, span: Span) -> int:
+        """The last ``,`` or ``;`` token of the span's sentence before the span, or -1."""
+        return max(self._last_of(";", span), self._last_of(",", span))
+
+    def breaks_between(self, start: int, end: int) -> bool:
+        """Whether a ``,`` or ``;`` token stands between tokens ``start`` and ``end``."""
+        for mark in (",", ";"):
+            found = self._marks_at(mark)
+            if bisect_left(found, start) < bisect_left(found, end):
+                return True
+        return False
+
+    def _marks_at(self, mark: str) -> list[int]:
+        found = self._marks.get(mark)
+        if found is None:
             orth = self.doc.to_array(ORTH)
-            self._semicolons = numpy.flatnonzero(orth == self.doc.vocab.strings[";"]).tolist()
-        before = bisect_left(self._semicolons, span.start) - 1
-        if before < 0 or self._semicolons[before] < self.starts[self.sent_of[span.start]]:
+            found = self._marks[mark] = numpy.flatnonzero(
+                orth == self.doc.vocab.strings[mark]).tolist()
+        return found
+
+    def _last_of(self, mark: str, span: Span) -> int:
+        found = self._marks_at(mark)
+        before = bisect_left(found, span.start) - 1
+        if before < 0 or found[before] < self.starts[self.sent_of[span.start]]:
             return -1
-        return self._semicolons[before]
+        return found[before]
 
     def _per_sentence(self, label: str) -> dict[int, list[Span]]:
         """The spans of a label (``None``: the muscles, abbreviations included) by sentence,
@@ -293,6 +314,12 @@ def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
     clause = mentions.last_semicolon(muscle)
     before = [s for s in sides if clause < s.start and s.end <= muscle.start
               and not _owned_by_region(s, muscle, mentions)]
+    if before and before[-1].start < mentions.last_break(muscle):
+        # the side before stands in an earlier clause: a side closing the muscle's own clause
+        # is nearer ("..., the hamstrings are taut and shortened on the right")
+        after = _side_closing_clause(muscle, sides, mentions)
+        if after is not None:
+            return after
     if before:
         chosen = {_meta(before[-1])["side"]}
         # "right and left hamstrings", "R/L": sides joined just before the muscle
@@ -311,6 +338,20 @@ def _laterality(muscle: Span, mentions: _Mentions) -> str | None:
                 break  # the side word belongs to the next muscle
             return _meta(side)["side"]
     return mentions.title_side(muscle.start_char)
+
+
+def _side_closing_clause(muscle: Span, sides: list[Span], mentions: _Mentions,
+                         reach: int = 8) -> str | None:
+    """The side word after a muscle within ``reach`` tokens, in its clause (no comma or
+    semicolon between) and before any other muscle: "quadriceps 5/5 bilaterally"."""
+    others = [m.start for m in mentions.muscles_in_sentence(muscle) if m.start >= muscle.end]
+    for side in sides:
+        if muscle.end <= side.start <= muscle.end + reach:
+            if any(start < side.start for start in others) or \
+                    mentions.breaks_between(muscle.end, side.start):
+                return None
+            return _meta(side)["side"]
+    return None
 
 
 def _muscle_item(muscle: Span, mentions: _Mentions) -> Item:
