@@ -33,12 +33,21 @@ def test_extract_laterality(evidence_of, text, expected):
     # a title's side holds for what stands under it with no side of its own
     ("Hand Therapy Evaluation - RIGHT UPPER EXTREMITY\nThe finger flexors (FDS) are shortened.",
      [("finger flexors", "right"), ("FDS", "right")]),
+    # ... and ends with its section (here the note names both sides elsewhere)
+    ("LEFT KNEE:\nHamstrings tight, popliteal angle 50 degrees.\nPLAN:\nStretch the gastrocnemius."
+     "\nRight knee brace.", [("Hamstrings", "left"), ("gastrocnemius", None)]),
+    # a note that gives its limbs one side only gives it to all of them (ICD-10-CM I.B.13:
+    # laterality read from the record); a side of an organ or a brain lesion is none of them
     ("LEFT KNEE:\nHamstrings tight, popliteal angle 50 degrees.\nPLAN:\nStretch the gastrocnemius.",
-     [("Hamstrings", "left"), ("gastrocnemius", None)]),
+     [("Hamstrings", "left"), ("gastrocnemius", "left")]),
+    ("Right lower lobe pneumonia. L MCA infarct.\nGastrocnemius contracture.",
+     [("Gastrocnemius", None)]),
+    ("R tibial plateau fracture, ORIF.\nGastrocnemius contracture.",
+     [("Gastrocnemius", "right")]),
     ("Exam - Right shoulder:\nPectoralis minor shortened; left biceps normal.",
      [("Pectoralis minor", "right"), ("biceps", "left")]),
-    ("Right hamstring contracture.\nGastrocnemius tight.",  # a sentence, not a title
-     [("hamstring", "right"), ("Gastrocnemius", None)]),
+    ("Right hamstring contracture.\nGastrocnemius tight.\nLeft hip flexors normal.",
+     [("hamstring", "right"), ("Gastrocnemius", None), ("hip flexors", "left")]),  # a sentence, no title
     ("PT NOTE\nLEFT LOWER EXTREMITY\n| Palpation | shortened rectus femoris |\n"
      "RIGHT LOWER EXTREMITY: WNL, rectus femoris normal.\nPlan: stretch the quadriceps.",
      [("rectus femoris", "left"), ("rectus femoris", "right"), ("quadriceps", None)]),
@@ -107,6 +116,10 @@ def test_extract_contracture_status(evidence_of, text, status):
     ("Left Achilles tendon contracture.", "excluded"),
     ("Right knee flexion contracture. Hamstrings shortened, popliteal angle 60 degrees.",
      "muscle"),
+    # the joint whose measurement the mention annotates; a normal muscle-length test is no
+    # myogenic evidence, nor is fibrosis of no muscle ("peripatellar fibrosis")
+    ("R knee ROM 15-85 deg (flexion contracture of 15 deg), dense peripatellar fibrosis. "
+     "Hamstring length normal, popliteal angle 25 deg bilaterally.", "joint"),
 ])
 def test_extract_contracture_kind(evidence_of, text, kind):
     assert evidence_of(text)["contractures"][0]["kind"] == kind
@@ -178,6 +191,10 @@ def test_extract_studies_ordered_and_resulted(evidence_of):
     ("Postoperative scarring of the thigh.", "post-procedural scarring"),
     ("Six weeks of casting.", "immobilisation"),
     ("Compartment syndrome of the leg in 2019.", "compartment syndrome"),
+    ("Secondary progressive MS since 2004.", "multiple sclerosis"),
+    ("Right hemiparesis after a L MCA infarct.", "stroke"),  # the deficit is the stroke's
+    ("Bed-bound resident.", "immobilisation"),
+    ("Bed-bound since a L MCA infarct.", "stroke"),  # a state with a named cause is the cause's
 ])
 def test_extract_causes(evidence_of, text, cause):
     assert [c["cause"] for c in evidence_of(text)["causes"]] == [cause]
@@ -185,6 +202,9 @@ def test_extract_causes(evidence_of, text, cause):
 
 def test_extract_function_needs_a_limit(evidence_of):
     assert evidence_of("Gait is normal.")["function"] == []
+    assert evidence_of("Drives his car to work.")["function"] == []
+    assert [f["text"] for f in evidence_of("Difficulty getting in and out of the car.")
+            ["function"]] == ["car"]
     assert [f["text"] for f in evidence_of("Difficulty with stairs.")["function"]] == ["stairs"]
     assert [f["text"] for f in evidence_of("Crouch gait.")["function"]] == ["Crouch gait"]
 
@@ -284,3 +304,33 @@ def test_extract_two_sideless_contractures_of_one_region_both_take_its_side():
     text = ("Burns of the left anterior upper arm. Assessment: biceps brachii contracture. "
             "Also brachialis contracture, myogenic.")
     assert [c["laterality"] for c in notelint.lint(text).evidence["contractures"]] == ["left", "left"]
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    # "not ... alone", "not only": the restriction has more than one source, none is denied
+    ("The restriction is not from the scar alone: shortened, fibrotic adductor pollicis.",
+     "affirmed"),
+    ("Not only tightness: the hamstrings are shortened.", "affirmed"),
+    ("The hamstrings are not shortened.", "negated"),
+])
+def test_extract_not_alone_is_no_negation(evidence_of, text, status):
+    assert {c["status"] for c in evidence_of(text)["myogenic"]} == {status}
+
+
+def test_extract_a_study_not_needed_is_not_ordered(evidence_of):
+    (study,) = evidence_of("Plan: stretching; MRI not needed at this time.")["studies"]
+    assert study["status"] == "negated"
+    (study,) = evidence_of("Plan: stretching; MRI of the thigh ordered.")["studies"]
+    assert (study["status"], study["state"]) == ("affirmed", "ordered")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a side closing the muscle's own clause is nearer than one of an earlier comma clause
+    ("popliteal angle 60 on the right and 20 on the left, the hamstrings are taut and "
+     "shortened on the right", [("hamstrings", "right")]),
+    ("hip flexion 100 right, quadriceps 5/5 bilaterally", [("quadriceps", "bilateral")]),
+    # ... and a side word of the same clause before the muscle still wins
+    ("on the left, hamstrings shortened on exam", [("hamstrings", "left")]),
+])
+def test_extract_side_closing_the_clause(evidence_of, text, expected):
+    assert sides(evidence_of, text) == expected

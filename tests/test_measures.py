@@ -95,6 +95,9 @@ def rom_items(evidence_of, text):
     ("PROCEDURE:, Examination under anesthesia showed flexion to 120 degrees.", [(120, None)]),
     ("PROCEDURE:, Examination under anesthesia: flexion contracture at 20 degrees.", [(20, None)]),
     ("Knee flexion contracture at 20 degrees on exam.", [(20, None)]),
+    # an aside between the motion and its value; a joint's present-tense motion verb
+    ("Prone knee flexion (hip neutral) 95 deg right, 105 deg left.", [(95, None), (105, None)]),
+    ("Thomas: thigh rests on the table, knee extends to 45 deg right.", [(45, None)]),
 ])
 def test_measures_rom_in_context(evidence_of, text, expected):
     assert rom_items(evidence_of, text) == [(d, list(r) if r else None) for d, r in expected]

@@ -171,6 +171,17 @@ class _Mentions:
         self._title_sides: list[str | None] | None = None
         self._note_side: str | None = None
 
+    def _of_a_limb(self, side: Span, reach: int = 4) -> bool:
+        """Whether a side word names the side of a muscle, body region or joint, or of a limb
+        injury or implant ("R tibial plateau fracture"), standing within ``reach`` tokens after
+        it; not of an organ ("right lower lobe") nor of a brain lesion ("L MCA infarct")."""
+        for label in ("MUSCLE", "REGION", "JOINT", "CAUSE"):
+            for span in self.in_sentence(label, side):
+                if side.end <= span.start <= side.end + reach and \
+                        (label != "CAUSE" or "by_place" in _meta(span)):
+                    return True
+        return False
+
     def title_side(self, offset: int) -> str | None:
         """The side a title puts on what stands under it with no side of its own: the side
         word of the section header above (``LEFT KNEE:``, ``Exam - Right shoulder:``), else
@@ -193,6 +204,10 @@ class _Mentions:
                           for side in self.in_sentence("SIDE", field)
                           if side.start == field.end + 1 and self.doc[field.end].text == ":"}
                 self._note_side = fields.pop() if len(fields) == 1 else None
+            if self._note_side is None:  # else the one side the note gives its limbs, if one
+                named = {_meta(side)["side"] for side in self.of("SIDE") if self._of_a_limb(side)}
+                self._note_side = named.pop() if len(named) == 1 and "bilateral" not in named \
+                    else None
         at = bisect_right(self._title_starts, offset) - 1
         if at >= 0 and offset < self._title_ends[at]:
             return self._title_sides[at] or self._note_side
@@ -410,6 +425,25 @@ def _combined_side(sides: list[str | None]) -> str | None:
     return known.pop() if len(known) == 1 else None
 
 
+def _joint_measured_before(span: Span, mentions: _Mentions, reach: int = 10) -> list[Span]:
+    """A joint whose measurement the mention annotates, in its clause before it, with no
+    muscle between: "R knee ROM 15-85 deg (flexion contracture of 15 deg)"."""
+    muscles = [m.start for m in mentions.muscles_in_sentence(span) if m.start < span.start]
+    found = [j for j in mentions.in_sentence("JOINT", span)
+             if span.start - reach <= j.end <= span.start
+             and not mentions.breaks_between(j.end, span.start)
+             and not any(j.end <= start for start in muscles)
+             and any(t.like_num for t in mentions.doc[j.end : span.start])]
+    return found[-1:]
+
+
+def _of_normal_muscles(cue: Span, mentions: _Mentions) -> bool:
+    """Whether a myogenic cue stands in a sentence whose muscles the note all calls normal
+    ("Hamstring length normal, popliteal angle 25 deg bilaterally"): the test was normal."""
+    muscles = mentions.muscles_in_sentence(cue)
+    return bool(muscles) and all(_called_normal(m) for m in muscles)
+
+
 def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, Item]) -> Item:
     """A contracture mention with its kind, muscles, site and side (RULES.md, "Kind" and
     "The note is read as a whole"): the anatomy next to the mention decides first (a muscle:
@@ -420,13 +454,16 @@ def _contracture_item(span: Span, mentions: _Mentions, muscle_items: dict[int, I
     kind = meta.get("kind", "auto")
     sentence_muscles = mentions.muscles_in_sentence(span)
     adjacent = _chain(_near(sentence_muscles, span, 6, 6), sentence_muscles, span)
-    joints = _near(mentions.in_sentence("JOINT", span), span, 4, 5)
+    joints = _near(mentions.in_sentence("JOINT", span), span, 4, 5) or \
+        _joint_measured_before(span, mentions)
     regions = _near(mentions.in_sentence("REGION", span), span, 8, 10)
     item = _base(span, mentions.text)
     item["status"] = status(span)
     if item["status"] == "affirmed" and _resolved_after(span, mentions):
         item["status"] = "historical"
-    myogenic = any(status(c) == "affirmed" for c in mentions.in_sentence_or_next("MYOGENIC", span))
+    myogenic = any(status(c) == "affirmed" and _cue_stands(c, mentions)
+                   and not _of_normal_muscles(c, mentions)
+                   for c in mentions.in_sentence_or_next("MYOGENIC", span))
     linked = adjacent or ([] if joints and not myogenic
                           else [m for m in mentions.muscles_near(span) if not _called_normal(m)])
     own = [muscle_items[m.start_char] for m in linked
@@ -655,15 +692,21 @@ def _tokens_of(mentions: _Mentions, measures: list[Any] | None) -> list[int]:
     return [max(0, bisect_left(starts, m.start + 1) - 1) for m in measures]
 
 
+def _cue_stands(span: Span, mentions: _Mentions) -> bool:
+    """Whether a cue is evidence where it stands: one that needs a muscle ("fibrosis") has one
+    in its sentence, and no word of another tissue stands before it ("skin tightness")."""
+    if _meta(span).get("needs_muscle") and not mentions.muscles_in_sentence(span):
+        return False
+    return not (span.start and span.doc[span.start - 1].lower_ in _meta(span).get("not_after", ()))
+
+
 def _cue_items(spans: Iterable[Span], mentions: _Mentions, joints: bool = False) -> list[Item]:
     """Cue items; with ``joints``, each carries the M62.4 sites of the joints named in its
     sentence (``joint_sites``, null when it names none), for "the same site" of NL302."""
     items = []
     for span in spans:
-        if _meta(span).get("needs_muscle") and not mentions.muscles_in_sentence(span):
+        if not _cue_stands(span, mentions):
             continue
-        if span.start and span.doc[span.start - 1].lower_ in _meta(span).get("not_after", ()):
-            continue  # another tissue's ("skin tightness", "scar tightness")
         item = _base(span, mentions.text)
         item["status"] = status(span)
         if joints:

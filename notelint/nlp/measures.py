@@ -124,7 +124,10 @@ class RomFrames:
         hits = [(m.start(), self.roles.get(m.group().lower()))
                 for m in self.before.finditer(text, clause, value_start)]
         roles = [role for _, role in hits]
-        last = roles[-1] if roles else None
+        # a parenthesis closed before the value is an aside ("knee flexion (hip neutral) 95
+        # deg"): the frame word before it governs, when there is one
+        governing = [role for start, role in hits if not _in_aside(text, start, value_start)]
+        last = (governing or roles or [None])[-1]
         if section == "procedure" and not any(
                 _last_hit(rx, text, max(section_start, value_start - w), value_start) >= 0
                 for rx, w in self.exam):
@@ -154,6 +157,12 @@ def _clause_start(text: str, position: int, window: int) -> int:
     for match in _CLAUSE_BREAK.finditer(text, start, position):
         start = match.end()
     return start
+
+
+def _in_aside(text: str, position: int, end: int) -> bool:
+    """Whether ``position`` lies in a parenthesis that closes before ``end``."""
+    close = text.find(")", position, end)
+    return close >= 0 and text.rfind("(", 0, position) > text.rfind(")", 0, position)
 
 
 def _last_hit(regex: re.Pattern[str], text: str, start: int, end: int) -> int:
