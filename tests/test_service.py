@@ -244,10 +244,16 @@ def test_missing_text_names_the_field(server):
 
 def test_rules_catalogue(server):
     from notelint.rules import RULES
+    from notelint.rules.registry import Rule, RuleDoc
 
     rules = httpx.get(f"{server['base']}/v1/rules").json()
     assert [r["code"] for r in rules] == list(RULES)
     assert all(r["why"] and r["fix"] and r["reference"] for r in rules)
+    # the service shows the registry's own records (one model: RuleDoc), the check aside
+    assert rules == [RuleDoc.model_validate(r.model_dump()).model_dump() for r in RULES.values()]
+    assert set(rules[0]) == set(RuleDoc.model_fields) == set(Rule.model_fields) - {"check"}
+    schema = httpx.get(f"{server['base']}/openapi.json").json()["components"]["schemas"]
+    assert set(schema["RuleDoc"]["properties"]) == set(RuleDoc.model_fields)
 
 
 def test_unknown_path_has_the_error_body(server):

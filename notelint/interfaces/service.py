@@ -49,6 +49,7 @@ from notelint.io.fhir import REQUIRED_CODES
 from notelint.io.inputs import from_record, jsonl
 from notelint.io.note import DEFAULT_MAX_CHARS, JsonError, Note, load_json
 from notelint.result.model import Meta, Result, Results
+from notelint.rules.registry import RuleDoc
 from notelint.version import __version__
 
 SETTINGS_ENV = "NOTELINT_SERVE_SETTINGS"
@@ -112,18 +113,6 @@ class ErrorBody(BaseModel):
 # the result objects of docs/output.md: the one result model (notelint.result.model)
 ResultModel = Result
 ResultsModel = Results
-
-
-class RuleModel(BaseModel):
-    code: str
-    name: str
-    severity: str
-    summary: str
-    why: str
-    example: str
-    fix: str
-    reference: str
-    needs_claim: bool
 
 
 class Health(BaseModel):
@@ -501,12 +490,12 @@ def create_app(settings: Settings | None = None, load: Callable[[], Any] | None 
             return JSONResponse(results[0])
         return JSONResponse({"notelint_version": __version__, "results": results})
 
-    @app.get("/v1/rules", response_model=list[RuleModel])
+    @app.get("/v1/rules", response_model=list[RuleDoc])
     async def rules() -> list[dict[str, Any]]:
-        """The rule catalogue with each rule's documentation."""
+        """The rule catalogue with each rule's documentation (the registry's own records)."""
         from notelint.rules import RULES
 
-        return [{name: getattr(r, name) for name in RuleModel.model_fields} for r in RULES.values()]
+        return [r.model_dump() for r in RULES.values()]
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
     async def healthz() -> JSONResponse:

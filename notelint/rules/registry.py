@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from notelint.evidence.suggest import Evidence, Site
 
@@ -62,21 +64,30 @@ class NoteFacts:
 Check = Callable[[NoteFacts], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A rule's record: stable code, name, default severity and its documentation."""
+class RuleDoc(BaseModel):
+    """A rule's record: stable code, name, default severity and its documentation, as
+    ``notelint rule``, the docs and the service's ``/v1/rules`` show it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str
     name: str
-    severity: str
+    severity: Literal["error", "warning", "info"]
     summary: str
     why: str
-    example: str
+    example: str  # a note on which it fires
     quiet: str  # a note on which it must not fire (tests/test_rule_table.py)
     fix: str
     reference: str
     needs_claim: bool
-    check: Check
+
+
+class Rule(RuleDoc):
+    """A rule's record and its check function (never serialised)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    check: Check = Field(exclude=True)
 
 
 RULES: dict[str, Rule] = {}
@@ -137,8 +148,9 @@ def rule(code: str, name: str, severity: str, *, summary: str, why: str, example
     def register(check: Check) -> Check:
         if code in RULES:
             raise ValueError(f"rule {code} registered twice")
-        RULES[code] = Rule(code, name, severity, summary, why, example, quiet, fix, reference,
-                           needs_claim, check)
+        RULES[code] = Rule(code=code, name=name, severity=severity, summary=summary, why=why,
+                           example=example, quiet=quiet, fix=fix, reference=reference,
+                           needs_claim=needs_claim, check=check)
         return check
 
     return register
