@@ -186,7 +186,7 @@ METADATA_KEYS: dict[str, frozenset[str]] = {
     "LIMB": frozenset({"sites", "words"}),
     "CONTRACTURE": frozenset({"kind", "code_text", "category_code", "condition", "relation"}),
     "EXCLUDED": frozenset({"category_code", "condition", "relation"}),
-    "MYOGENIC": frozenset({"shortening", "needs_muscle"}),
+    "MYOGENIC": frozenset({"shortening", "needs_muscle", "position", "min_difference"}),
     "ARTHROGENIC": frozenset(),
     "SPASM": frozenset({"category_code", "spasm_site"}),
     "NEURAL": frozenset(),

@@ -334,3 +334,21 @@ def test_extract_a_study_not_needed_is_not_ordered(evidence_of):
 ])
 def test_extract_side_closing_the_clause(evidence_of, text, expected):
     assert sides(evidence_of, text) == expected
+
+
+@pytest.mark.parametrize(("text", "compared"), [
+    # a range that changes with the other joint the muscle crosses: the muscle limits it
+    ("Ankle dorsiflexion 0 degrees with the knee straight, 15 degrees with the knee bent.", True),
+    ("Wrist extension is 15 degrees with the fingers extended and 55 degrees with the fingers "
+     "flexed.", True),
+    # one position alone is a test position, not a comparison
+    ("Ankle dorsiflexion 0 degrees with the knee straight.", False),
+    # a difference under 10 degrees is a normal two-joint range
+    ("Dorsiflexion 15 degrees with the knee straight and 20 degrees with the knee bent.", False),
+    # the neck's position changes a range by neural tension (slump), not by muscle length
+    ("Knee extension stops at -30 degrees with the neck flexed and -5 degrees with the neck "
+     "extended.", False),
+])
+def test_extract_muscle_length_by_position_comparison(evidence_of, text, compared):
+    found = [c["text"] for c in evidence_of(text)["myogenic"] if c["text"].startswith("with")]
+    assert bool(found) == compared

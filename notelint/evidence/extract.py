@@ -266,6 +266,11 @@ class _Mentions:
     def in_sentence(self, label: str, span: Span) -> list[Span]:
         return list(self._per_sentence(label).get(self.sent_of[span.start], ()))
 
+    def in_sentences_around(self, label: str, span: Span) -> list[Span]:
+        """The spans of a label in the span's sentence and the sentences just before and after."""
+        index, key = self._per_sentence(label), self.sent_of[span.start]
+        return [*index.get(key - 1, ()), *index.get(key, ()), *index.get(key + 1, ())]
+
     def in_sentence_or_next(self, label: str, span: Span) -> list[Span]:
         index, key = self._per_sentence(label), self.sent_of[span.start]
         return [*index.get(key, ()), *index.get(key + 1, ())]
@@ -548,7 +553,7 @@ def _whole_note(contractures: list[Item], muscles: list[Item], mentions: _Mentio
     if not pending and not sideless:
         return
     evidenced = {mentions.sent_of[s.start] for label in ("MYOGENIC", "CONTRACTURE")
-                 for s in mentions.of(label)}
+                 for s in mentions.of(label) if label != "MYOGENIC" or _cue_stands(s, mentions)}
     evidenced |= {mentions.sent_of[t] for t in _tokens_of(mentions, mentions.doc._.notelint_rom)}
     by_start = {m.start_char: m for m in mentions.muscles}
     # the plan names what is to be done or looked for ("MRI ordered to evaluate rotator cuff
@@ -668,7 +673,7 @@ def _joint_named_for_muscle(contractures: list[Item], mentions: _Mentions) -> No
     """A joint-named contracture ("Contracture, left shoulder", "knee flexion contracture") that
     the note attributes to a muscle elsewhere (a named muscle contracture at a site crossing that
     joint, myogenic evidence, and no arthrogenic finding at the joint) is that muscle's."""
-    if not any(status(s) == "affirmed" for s in mentions.of("MYOGENIC")):
+    if not any(status(s) == "affirmed" and _cue_stands(s, mentions) for s in mentions.of("MYOGENIC")):
         return
     arthrogenic = [s for s in mentions.of("ARTHROGENIC") if status(s) == "affirmed"]
     named = [c for c in contractures if c["status"] == "affirmed" and c["kind"] == "muscle"
@@ -694,10 +699,30 @@ def _tokens_of(mentions: _Mentions, measures: list[Any] | None) -> list[int]:
 
 def _cue_stands(span: Span, mentions: _Mentions) -> bool:
     """Whether a cue is evidence where it stands: one that needs a muscle ("fibrosis") has one
-    in its sentence, and no word of another tissue stands before it ("skin tightness")."""
-    if _meta(span).get("needs_muscle") and not mentions.muscles_in_sentence(span):
+    in its sentence; a joint position of a muscle-length comparison ("with the knee straight")
+    has another position beside it ("..., 15 degrees with the knee bent"); and no word of
+    another tissue stands before it ("skin tightness")."""
+    meta = _meta(span)
+    if meta.get("needs_muscle") and not mentions.muscles_in_sentence(span):
         return False
-    return not (span.start and span.doc[span.start - 1].lower_ in _meta(span).get("not_after", ()))
+    if (position := meta.get("position")) and not _compared(span, position, meta, mentions):
+        return False
+    return not (span.start and span.doc[span.start - 1].lower_ in meta.get("not_after", ()))
+
+
+def _compared(span: Span, position: str, meta: dict[str, Any], mentions: _Mentions) -> bool:
+    """Whether a joint position phrase is one side of a muscle-length comparison: another
+    position stands in its sentence or one beside it, and the degrees read there differ by at
+    least ``min_difference``."""
+    around = mentions.in_sentences_around("MYOGENIC", span)
+    if not any(_meta(other).get("position") not in {None, position} for other in around):
+        return False
+    number = mentions.sent_of[span.start]
+    first, last = max(0, number - 1), min(len(mentions.starts) - 1, number + 1)
+    start = mentions.doc[mentions.starts[first]].idx
+    end = mentions.doc[mentions.ends[last] - 1].idx
+    values = [m.value for m in mentions.doc._.notelint_rom or [] if start <= m.start <= end]
+    return bool(values) and max(values) - min(values) >= meta.get("min_difference", 0)
 
 
 def _cue_items(spans: Iterable[Span], mentions: _Mentions, joints: bool = False) -> list[Item]:
