@@ -176,7 +176,7 @@ def _scan_problem(scan: Any) -> str | None:
 
 # The metadata keys each category may have (besides COMMON_KEYS): a misspelt key ("rol",
 # "category_cod") is a load error naming the file and line, not a KeyError on every note.
-COMMON_KEYS = frozenset({"source", "note", "not_after"})
+COMMON_KEYS = frozenset({"source", "note", "not_after", "not_before"})
 METADATA_KEYS: dict[str, frozenset[str]] = {
     "MUSCLE": frozenset({"site", "synonyms", "reason", "spasm_site", "classified_elsewhere"}),
     "SIDE": frozenset({"side"}),
@@ -187,7 +187,7 @@ METADATA_KEYS: dict[str, frozenset[str]] = {
     "CONTRACTURE": frozenset({"kind", "code_text", "category_code", "condition", "relation"}),
     "EXCLUDED": frozenset({"category_code", "condition", "relation"}),
     "MYOGENIC": frozenset({"shortening", "needs_muscle", "position", "min_difference"}),
-    "ARTHROGENIC": frozenset(),
+    "ARTHROGENIC": frozenset({"disease"}),
     "SPASM": frozenset({"category_code", "spasm_site"}),
     "NEURAL": frozenset(),
     "FUNCTION": frozenset({"role"}),
@@ -227,10 +227,12 @@ def _check_metadata(rule: Rule) -> None:
         fail(f"unknown spasm_site {meta['spasm_site']!r}; one of {list(SPASM_SITES)}")
     if not isinstance(meta.get("code_word", ""), str) or not isinstance(meta.get("category_code", ""), str):
         fail("'metadata.code_word' and 'metadata.category_code' must be strings")
-    not_after = meta.get("not_after", [])
-    if not isinstance(not_after, list) or not all(isinstance(w, str) and w and w == w.lower()
-                                                  for w in not_after):
-        fail("'metadata.not_after' must be a list of lower-case words (the cue does not count after one)")
+    for key, where in (("not_after", "after"), ("not_before", "before")):
+        words = meta.get(key, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w and w == w.lower()
+                                                  for w in words):
+            fail(f"'metadata.{key}' must be a list of lower-case words "
+                 f"(the cue does not count {where} one)")
     if rule.category == "MUSCLE":
         if meta.get("site") not in SITES:
             fail(f"unknown site {meta.get('site')!r}; one of {list(SITES)}")
@@ -338,10 +340,11 @@ def check_context_rules(path: Path) -> dict[str, Any]:
             raise PatternError(str(path), None, f"rule {number}: unknown key(s) {sorted(unknown)}")
         if rule.get("direction") not in {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}:
             raise PatternError(str(path), None, f"rule {number}: bad direction {rule.get('direction')!r}")
-        stops = (rule.get("metadata") or {}).get("scope_ends_at", [])
-        if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
-            raise PatternError(str(path), None, f"rule {number}: 'scope_ends_at' must be a list "
-                                                "of tokens ('[\",\", \";\"]')")
+        for key in ("scope_ends_at", "forward_ends_at"):
+            stops = (rule.get("metadata") or {}).get(key, [])
+            if not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops):
+                raise PatternError(str(path), None, f"rule {number}: '{key}' must be a list "
+                                                    "of tokens ('[\",\", \";\"]')")
     return data
 
 

@@ -352,3 +352,42 @@ def test_extract_side_closing_the_clause(evidence_of, text, expected):
 def test_extract_muscle_length_by_position_comparison(evidence_of, text, compared):
     found = [c["text"] for c in evidence_of(text)["myogenic"] if c["text"].startswith("with")]
     assert bool(found) == compared
+
+
+@pytest.mark.parametrize(("text", "label", "status"), [
+    # a checked "[x] no" negates the finding right after it, not the next field
+    ("Knee joint: [x] no effusion  [x] stable  [ ] crepitus", "arthrogenic", "negated"),
+    ("Effusion: [ ] yes [x] no", "arthrogenic", "negated"),
+    # an option left unchecked is not documented
+    ("Functional status: [x] Independent with stairs  [ ] Needs assist", "function", "negated"),
+    ("SLR neg B at 80 deg.", "neural", "negated"),  # "neg" is a spaCy symbol: now matched
+])
+def test_extract_templated_fields(evidence_of, text, label, status):
+    found = [item["status"] for item in evidence_of(text)[label]]
+    assert found == ([status] if status else [])
+
+
+def test_extract_shorthand_b_is_bilateral(evidence_of):
+    assert sides(evidence_of, "B HS PROM and stretch.") == [("HS", "bilateral")]
+    assert evidence_of("Hepatitis B, hamstring tightness.")["sides"] == []
+
+
+def test_extract_joint_disease_of_a_past_history_list_is_not_evidence(evidence_of):
+    assert evidence_of("PMH: BPH, mild OA B knees.\nHamstring contracture.")["arthrogenic"] == []
+    assert [a["text"] for a in evidence_of("Assessment: knee contracture due to OA.")
+            ["arthrogenic"]] == ["OA"]
+
+
+def test_extract_a_cue_takes_the_joint_of_its_section_title(evidence_of):
+    (cue,) = evidence_of("Exam L elbow: flexion 105 deg, extension lacks 40 deg; pronation 60 "
+                         "deg, supination 45 deg; capsular thickening palpable.")["arthrogenic"]
+    assert (cue["joint"], cue["laterality"]) == ("elbow", "left")
+
+
+@pytest.mark.parametrize(("text", "state"), [
+    ("EMG/NCS (2024, outside hospital, report reviewed): chronic median neuropathy.", "resulted"),
+    ("Plan: ultrasound-guided botulinum toxin to the biceps.", None),  # a guide, no study
+    ("Plan: botulinum toxin under EMG guidance.", None),
+])
+def test_extract_study_reports_and_guidance(evidence_of, text, state):
+    assert [s["state"] for s in evidence_of(text)["studies"]][:1] == ([state] if state else [])

@@ -105,6 +105,18 @@ def test_a_queued_phrase_is_added_when_a_note_holds_its_word(nlp):
     assert matcher._pending == {}
 
 
+def test_a_phrase_waiting_on_a_spacy_symbol_is_added(nlp):
+    # "neg" and "det" are spaCy symbols: a token's LOWER holds the symbol's id, not the
+    # string's hash, so a phrase waiting on the hash would never be added
+    from notelint.nlp.matching import PhraseFirstMatcher
+
+    matcher = PhraseFirstMatcher(nlp)
+    matcher.add(target_rules_for(["is neg", "det screen"]))
+    assert [(s, e) for _, s, e in matcher(nlp.make_doc("Tinel is neg; det screen done"))] == \
+        [(1, 3), (4, 6)]
+    assert matcher._pending == {}
+
+
 def target_rules_for(phrases):
     """TargetRules of phrases, or of (literal, token pattern) pairs."""
     from medspacy.target_matcher import TargetRule

@@ -45,6 +45,7 @@ BANNED = ("reimbursement", "reimburse", "payment", "pay", "paid", "payer", "DRG"
 PREFERRED = ("recommended", "preferred", "most likely", "likely", "probable", "suggested",
              "best", "consistent with", "should")
 YES_NO = {"yes", "no"}
+_PREFERRED = re.compile(r"\b(" + "|".join(re.escape(w) for w in PREFERRED) + r")\b", re.IGNORECASE)
 _BANNED = re.compile(r"\b(" + "|".join(re.escape(w) for w in BANNED) + r")\b", re.IGNORECASE)
 
 
@@ -114,7 +115,8 @@ def _check_compliance(text: str, result: dict, query: dict) -> None:
         assert not _BANNED.search(words), f"{where}: banned word {_BANNED.search(words).group()!r}"
         assert not CODE_NUMBER.search(words), f"{where}: code number in {words!r}"
     for option in query["options"]:
-        assert not any(p in option.lower() for p in PREFERRED), f"{where}: {option!r} leads"
+        # whole words: "should" leads, the "shoulder" joint does not
+        assert not _PREFERRED.search(option), f"{where}: {option!r} leads"
     # open-ended, or multiple choice ending with the two generic options; never yes/no
     options = query["options"]
     if options:

@@ -182,9 +182,7 @@ def test_reliability_internal_error_never_shows_note_text(tmp_path, monkeypatch)
     def explode(facts):
         raise ValueError(f"bad state near {facts.text[:60]}")
 
-    from dataclasses import replace
-
-    monkeypatch.setitem(RULES, "NL201", replace(RULES["NL201"], check=explode))
+    monkeypatch.setitem(RULES, "NL201", RULES["NL201"].model_copy(update={"check": explode}))
     path = tmp_path / "n.txt"
     path.write_text(f"{SECRET}. {NOTE}", encoding="utf-8")
     good = tmp_path / "o.txt"

@@ -38,6 +38,7 @@ _STATUS_ORDER = (("is_family", "family"), ("is_negated", "negated"),
 _SECTION_STATUS = {"family_history": "family", "consent": "hypothetical", "goals": "hypothetical"}
 # ... and a cause named in the plan or the goals is a treatment or a target, not an event
 _NOT_CAUSE_SECTIONS = frozenset({"plan", "goals", "consent"})
+_PAST_LISTS = frozenset({"past_history", "other"})  # PMH/PSH, medications, allergies, ROS
 # a clause that says its condition resolved, with a pronoun for the condition
 _PRONOUN_RESOLVED = re.compile(r"[\s;.,]*(?:it|this|these|they|both)\s+(?:has\s+|have\s+|had\s+)?"
                                r"(?:since\s+|completely\s+|fully\s+|later\s+|eventually\s+)?"
@@ -45,7 +46,8 @@ _PRONOUN_RESOLVED = re.compile(r"[\s;.,]*(?:it|this|these|they|both)\s+(?:has\s+
 # a side word in a header title (any case), or in capitals in the note's title line
 # sections that say what is to be done or looked for, not what was found
 PLANNED = frozenset({"plan", "goals"})
-_TITLE_SIDE = re.compile(r"\b(right|left|bilateral|bilat)\b", re.IGNORECASE)
+# a title's side word, or its capital letter alone ("Exam L elbow:")
+_TITLE_SIDE = re.compile(r"\b((?i:right|left|bilateral|bilat)|[RLB](?=[ \t]+[A-Za-z]))\b")
 _TITLE_SIDE_CAPS = re.compile(r"\b(RIGHT|LEFT|BILATERAL)\b")
 # a line in capitals standing alone as a title, perhaps closed by a pipe
 _CAPS_LINE = re.compile(r"(?m)^[ \t]*([A-Z][A-Z /&-]{2,58}[A-Z])[ \t]*\|?[ \t]*$")
@@ -63,7 +65,8 @@ def _side_word(match: re.Match[str] | None) -> str | None:
     if match is None:
         return None
     word = match.group(1).lower()
-    return "bilateral" if word.startswith("bilat") else word
+    return "bilateral" if word.startswith("bilat") or word == "b" else \
+        {"r": "right", "l": "left"}.get(word, word)
 
 
 # an M62.4- code written beside a mention (before it, or on its line just after it)
@@ -84,6 +87,13 @@ _CLAUSE_JOINS = frozenset({"with", "and", "or", "but", "while", "whereas", "vs",
 def _region_word_sites() -> dict[str, str]:
     """The M62.4 site of each one-word body region word ("hands": hand)."""
     return {word: rule.metadata["site"] for rule in load_lexicon().of("REGION")
+            for word in rule.metadata["words"] if " " not in word}
+
+
+@cache
+def _joint_words() -> dict[str, dict[str, Any]]:
+    """The metadata of the joint each one-word joint word names ("elbow", "knees")."""
+    return {word: rule.metadata for rule in load_lexicon().of("JOINT")
             for word in rule.metadata["words"] if " " not in word}
 
 
@@ -116,9 +126,20 @@ def _reported(span: Span) -> bool:
         any(t.lower_ in verbs for t in span.doc[m.modifier_span[1] : span.start]) for m in family)
 
 
+def _unchecked(span: Span) -> bool:
+    """Whether an empty check box stands right before the span ("[ ] Needs assist")."""
+    doc, start = span.doc, span.start
+    if start >= 1 and doc[start - 1].text in {"[]", "()"}:
+        return True
+    return start >= 2 and (doc[start - 2].text, doc[start - 1].text) in {("[", "]"), ("(", ")")}
+
+
 def status(span: Span) -> str:
     """The ConText status of a span: affirmed unless a modifier, or the section it stands in
-    (family history, consent, goals), says otherwise; a relative reporting is no experiencer."""
+    (family history, consent, goals), says otherwise; a relative reporting is no experiencer;
+    an option of a template left unchecked ("[ ] Needs assist", "[ ] crepitus") is negated."""
+    if _unchecked(span):
+        return "negated"
     for attr, name in _STATUS_ORDER:
         if getattr(span._, attr, False):
             if name == "family" and _reported(span):
@@ -137,6 +158,14 @@ def section_at(doc: Doc, offset: int) -> str | None:
     are unknown)."""
     sections = getattr(doc._, "notelint_sections", None)
     return sections.at(offset) if sections is not None else None
+
+
+def _word_after(span: Span) -> str | None:
+    """The lower-case word right after a span, past a hyphen ("ultrasound-guided": guided)."""
+    doc, end = span.doc, span.end
+    if end < len(doc) and doc[end].text == "-":
+        end += 1
+    return doc[end].lower_ if end < len(doc) else None
 
 
 def _meta(span: Span) -> dict[str, Any]:
@@ -163,12 +192,18 @@ class _Mentions:
         spans = [*doc.spans.get(ANATOMY, []), *doc.spans.get(CONCEPTS, [])]
         self.by_label: dict[str, list[Span]] = {}
         for span in sorted(spans, key=lambda s: (s.start, s.end)):
+            meta = _meta(span)
+            if span.start and doc[span.start - 1].lower_ in meta.get("not_after", ()):
+                continue  # another thing's word ("skin tightness", "hepatitis B")
+            if (after := _word_after(span)) is not None and after in meta.get("not_before", ()):
+                continue  # ... or a word that makes it another thing ("ultrasound-guided")
             self.by_label.setdefault(span.label_, []).append(span)
         self.muscles = self._with_abbreviations(self.by_label.get("MUSCLE", []))
         self._sentences: dict[str | None, dict[int, list[Span]]] = {}
         self._title_starts: list[int] = []
         self._title_ends: list[int] = []
         self._title_sides: list[str | None] | None = None
+        self._titles: list[str] = []
         self._note_side: str | None = None
 
     def _of_a_limb(self, side: Span, reach: int = 4) -> bool:
@@ -194,6 +229,7 @@ class _Mentions:
             found.sort()
             self._title_starts = [start for start, _, _ in found]
             self._title_sides = [_side_word(_TITLE_SIDE.search(title)) for _, _, title in found]
+            self._titles = [title for _, _, title in found]
             # a header with content on its own line ("RIGHT LOWER EXTREMITY: WNL") holds that line
             self._title_ends = [_title_scope_end(text, end) for _, end, _ in found]
             first_line = text.lstrip()[:120].split("\n", 1)[0].rstrip()
@@ -212,6 +248,17 @@ class _Mentions:
         if at >= 0 and offset < self._title_ends[at]:
             return self._title_sides[at] or self._note_side
         return self._note_side
+
+    def title_joint(self, offset: int) -> tuple[dict[str, Any], str | None] | None:
+        """The joint the section title above an offset names, with the title's side ("Exam L
+        elbow:"), or None."""
+        self.title_side(offset)  # reads the titles once
+        at = bisect_right(self._title_starts, offset) - 1
+        if at < 0 or offset >= self._title_ends[at]:
+            return None
+        words = re.findall(r"[a-z]+", self._titles[at].lower())
+        joint = next((meta for word in words if (meta := _joint_words().get(word))), None)
+        return (joint, self._title_sides[at]) if joint else None
 
     def of(self, label: str) -> list[Span]:
         return self.by_label.get(label, [])
@@ -700,14 +747,16 @@ def _tokens_of(mentions: _Mentions, measures: list[Any] | None) -> list[int]:
 def _cue_stands(span: Span, mentions: _Mentions) -> bool:
     """Whether a cue is evidence where it stands: one that needs a muscle ("fibrosis") has one
     in its sentence; a joint position of a muscle-length comparison ("with the knee straight")
-    has another position beside it ("..., 15 degrees with the knee bent"); and no word of
-    another tissue stands before it ("skin tightness")."""
+    has another position beside it ("..., 15 degrees with the knee bent"); a joint disease is
+    not one of a past-history list. (A cue after a word of another tissue, "skin tightness",
+    is no mention at all: :class:`_Mentions` drops it.)"""
     meta = _meta(span)
     if meta.get("needs_muscle") and not mentions.muscles_in_sentence(span):
         return False
     if (position := meta.get("position")) and not _compared(span, position, meta, mentions):
         return False
-    return not (span.start and span.doc[span.start - 1].lower_ in meta.get("not_after", ()))
+    # "PMH: BPH, mild OA B knees": a comorbidity, not this restriction's cause
+    return not (meta.get("disease") and section_of(span) in _PAST_LISTS)
 
 
 def _compared(span: Span, position: str, meta: dict[str, Any], mentions: _Mentions) -> bool:
@@ -747,6 +796,12 @@ def _cue_items(spans: Iterable[Span], mentions: _Mentions, joints: bool = False)
             item["joint"] = _meta(named[0]).get("code_word") if named else None
             item["laterality"] = (_side_before(named[0], mentions) if named else None) \
                 or _side_before(span, mentions, 6)
+            if not item["joint_sites"] and (titled := mentions.title_joint(span.start_char)):
+                # ... else the joint its section's title names ("Exam L elbow: ... capsular
+                # thickening palpable")
+                joint, side = titled
+                item.update(joint_sites=sorted(joint["sites"]), joint=joint.get("code_word"),
+                            laterality=item["laterality"] or side)
         elif _meta(span).get("category_code"):  # spasm: R25.2, or M62.83- by its site
             item["category_code"] = _meta(span)["category_code"]
             item["spasm_site"] = _spasm_site(span, mentions)
@@ -799,7 +854,10 @@ def _function_items(mentions: _Mentions) -> list[Item]:
 _FOUND_ON = re.compile(r"(?:^|[,;:|(]\s*|\s)((?!(?:follow|wait|based|depend)\w*\b)[A-Za-z][^,.;:|\n]{1,60}?)"
                        r"\s+(?:on|per)\s+(?:[A-Za-z]+\s+){0,2}$")
 # a study's label, then a colon or a dash and its report ("MSK ultrasound today - 4 cm scar ...")
-_REPORTED = re.compile(r"[^:.;\n]{0,40}?(?::|[ \t][-\u2013\u2014][ \t])[ \t]*"
+# a label (with at most one parenthesis: "EMG/NCS (2024, outside hospital, report reviewed):")
+# then a colon or a dash, then the findings
+_REPORTED = re.compile(r"[^:.;\n(]{0,40}?(?:\([^()\n]{0,60}\)[^:.;\n(]{0,20}?)?"
+                       r"(?::|[ \t][-\u2013\u2014][ \t])[ \t]*"
                        r"(?=[A-Za-z0-9][A-Za-z0-9-]*\s+[A-Za-z])")
 
 

@@ -50,12 +50,16 @@ def target_rules(rules: list[Rule]) -> list:
     return out
 
 
-def _scope_ends_at(stops: frozenset[str]) -> Callable[[Span, Span, Span], bool]:
+def _scope_ends_at(stops: frozenset[str],
+                   forward: frozenset[str] = frozenset()) -> Callable[[Span, Span, Span], bool]:
     """A ConText ``on_modifies`` callback: the modifier reaches no target past one of the
-    ``stops`` tokens (``metadata.scope_ends_at`` of a rule: "to prevent" ends at a comma)."""
+    ``stops`` tokens (``metadata.scope_ends_at`` of a rule: "to prevent" ends at a comma), nor
+    a target after it past one of the ``forward`` tokens (``metadata.forward_ends_at``: a
+    checked "[x] no" negates the finding right after it, "[x] no effusion", not the next field)."""
 
     def reaches(target: Span, modifier: Span, between: Span) -> bool:
-        return not any(token.text in stops for token in between
+        ends = stops | forward if target.start >= modifier.end else stops
+        return not any(token.text in ends for token in between
                        if not modifier.start <= token.i < modifier.end)
 
     return reaches
@@ -115,8 +119,10 @@ def context_rules(default_path: str, ours: dict[str, Any]) -> list:
     rules += [ConTextRule.from_dict(r) for r in ours["context_rules"]]
     clause = ours.get("measured_clause", {})
     for rule in rules:
-        if stops := (rule.metadata or {}).get("scope_ends_at"):
-            rule.on_modifies = _scope_ends_at(frozenset(stops))
+        stops = (rule.metadata or {}).get("scope_ends_at", [])
+        forward = (rule.metadata or {}).get("forward_ends_at", [])
+        if stops or forward:
+            rule.on_modifies = _scope_ends_at(frozenset(stops), frozenset(forward))
         if rule.category in clause.get("categories", []) and rule.direction != "PSEUDO":
             rule.on_modifies = _not_into_measured_clause(clause, rule.on_modifies)
     out = []

@@ -32,7 +32,7 @@ import numpy
 from spacy.attrs import IDS, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.strings import hash_string
+from spacy.strings import get_string_id
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
@@ -268,7 +268,9 @@ class PhraseFirstMatcher(MedspacyMatcher):  # type: ignore[misc]
         keys = phrase_keys([text for _, _, text, _ in queued], self.nlp)
         for entry, key in zip(queued, keys, strict=True):
             if key is not None:
-                self._pending.setdefault(hash_string(key), []).append(entry)
+                # the id a token's LOWER holds: a symbol's own id for spaCy's symbols ("neg",
+                # "det", "num"), which hash_string would miss, else the string's hash
+                self._pending.setdefault(get_string_id(key), []).append(entry)
         self._add_phrases(entry for entry, key in zip(queued, keys, strict=True) if key is None)
 
     def _add_pending(self, doc: Doc) -> None:
