@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
 import numpy
-from spacy.attrs import ORTH
+from spacy.attrs import LOWER, ORTH
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from notelint.evidence.suggest import sides_agree
@@ -91,6 +93,19 @@ def _region_word_sites() -> dict[str, str]:
 
 
 @cache
+def _context_words() -> tuple[frozenset[int], frozenset[int]]:
+    """The ids of every ``not_after`` and every ``not_before`` word of the lexicon (a span is
+    checked against its own only when one of these stands beside it)."""
+    lexicon = load_lexicon()
+    rules = [*lexicon.anatomy, *lexicon.concepts]
+    after = frozenset(get_string_id(w) for rule in rules for w in rule.metadata.get("not_after", ()))
+    # "ultrasound-guided": the word after the hyphen, so the hyphen too
+    before = frozenset(get_string_id(w) for rule in rules
+                       for w in [*rule.metadata.get("not_before", ()), "-"])
+    return after, before
+
+
+@cache
 def _joint_words() -> dict[str, dict[str, Any]]:
     """The metadata of the joint each one-word joint word names ("elbow", "knees")."""
     return {word: rule.metadata for rule in load_lexicon().of("JOINT")
@@ -156,7 +171,13 @@ def section_of(span: Span) -> str | None:
 def section_at(doc: Doc, offset: int) -> str | None:
     """The name of the section a character offset of the doc stands in (None when sections
     are unknown)."""
-    sections = getattr(doc._, "notelint_sections", None)
+    known = _METADATA.get()
+    if known is not None and known.get(_SECTIONS) is not None:
+        sections = known[_SECTIONS]
+    else:
+        sections = getattr(doc._, "notelint_sections", None)
+        if known is not None:
+            known[_SECTIONS] = sections
     return sections.at(offset) if sections is not None else None
 
 
@@ -168,8 +189,22 @@ def _word_after(span: Span) -> str | None:
     return doc[end].lower_ if end < len(doc) else None
 
 
+# the metadata of the spans of the note being read, by (start, end, label): a span's
+# extension attribute costs a few microseconds a read, and a note reads it a hundred times
+# (and, under _SECTIONS, the note's sections)
+_METADATA: ContextVar[dict[Any, Any] | None] = ContextVar("notelint_metadata", default=None)
+_SECTIONS = "sections"
+
+
 def _meta(span: Span) -> dict[str, Any]:
-    return span._.target_rule.metadata or {}
+    known = _METADATA.get()
+    if known is None:
+        return span._.target_rule.metadata or {}
+    key = (span.start, span.end, span.label)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = span._.target_rule.metadata or {}
+    return found
 
 
 def _base(span: Span | tuple[int, int], text: str) -> Item:
@@ -191,11 +226,16 @@ class _Mentions:
         self._marks: dict[str, list[int]] = {}
         spans = [*doc.spans.get(ANATOMY, []), *doc.spans.get(CONCEPTS, [])]
         self.by_label: dict[str, list[Span]] = {}
+        # the ids of the words beside each span, checked against every not_after / not_before
+        # word of the lexicon first (its own are read only then)
+        not_after, not_before = _context_words()
+        lower, size = doc.to_array(LOWER).tolist(), len(doc)
         for span in sorted(spans, key=lambda s: (s.start, s.end)):
-            meta = _meta(span)
-            if span.start and doc[span.start - 1].lower_ in meta.get("not_after", ()):
+            if span.start and lower[span.start - 1] in not_after and \
+                    doc[span.start - 1].lower_ in _meta(span).get("not_after", ()):
                 continue  # another thing's word ("skin tightness", "hepatitis B")
-            if (after := _word_after(span)) is not None and after in meta.get("not_before", ()):
+            if span.end < size and lower[span.end] in not_before and \
+                    _word_after(span) in _meta(span).get("not_before", ()):
                 continue  # ... or a word that makes it another thing ("ultrasound-guided")
             self.by_label.setdefault(span.label_, []).append(span)
         self.muscles = self._with_abbreviations(self.by_label.get("MUSCLE", []))
@@ -970,6 +1010,14 @@ def extract(doc: Doc, text: str | None = None) -> dict[str, list[Item]]:
     text = doc_text(doc) if text is None else text
     if len(text) != len(doc_text(doc)):
         raise ValueError("the original text and the processed text differ in length")
+    token = _METADATA.set({})
+    try:
+        return _extract(doc, text)
+    finally:
+        _METADATA.reset(token)
+
+
+def _extract(doc: Doc, text: str) -> dict[str, list[Item]]:
     mentions = _Mentions(doc, text)
     muscle_items = {m.start_char: _muscle_item(m, mentions) for m in mentions.muscles}
     evidence: dict[str, list[Item]] = {name: [] for name in EVIDENCE_FIELDS}
