@@ -52,21 +52,17 @@ class _Watchdog:
         self.deadlines: dict[int, float] = {}  # thread id -> monotonic deadline
         self.fired: set[int] = set()
         self.thread: threading.Thread | None = None
-        # when the watch thread wakes next by itself (None: only when notified): a deadline
-        # set after that needs no wake-up, so a stream of notes does not wake it per note
-        self.wakes_at: float | None = None
 
     def arm(self, seconds: float) -> None:
         ident = threading.get_ident()
         with self.lock:
             self.fired.discard(ident)
-            deadline = self.deadlines[ident] = time.monotonic() + seconds
+            self.deadlines[ident] = time.monotonic() + seconds
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._watch, name="notelint-budget",
                                                daemon=True)
                 self.thread.start()
-            if self.wakes_at is None or deadline < self.wakes_at:
-                self.lock.notify()
+            self.lock.notify()
 
     def disarm(self) -> bool:
         """End this thread's deadline; whether it passed (then its exception has landed,
@@ -82,17 +78,11 @@ class _Watchdog:
         with self.lock:
             while True:
                 if not self.deadlines:
-                    if self.wakes_at is None:
-                        self.lock.wait()
-                    else:  # keep the wake-up planned: the next note's deadline is later
-                        self.lock.wait(max(0.0, self.wakes_at - time.monotonic()))
-                        if not self.deadlines:
-                            self.wakes_at = None
+                    self.lock.wait()
                     continue
                 now = time.monotonic()
                 ident, deadline = min(self.deadlines.items(), key=lambda item: item[1])
                 if deadline > now:
-                    self.wakes_at = deadline
                     self.lock.wait(deadline - now)
                     continue
                 del self.deadlines[ident]
