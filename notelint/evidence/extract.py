@@ -257,44 +257,53 @@ class _Mentions:
                     return True
         return False
 
+    def _read_titles(self) -> None:
+        """The note's titles, once: headers with a colon and capital lines without one, each
+        with its side word and where its reach ends; and the side of the whole note."""
+        if self._title_sides is not None:
+            return
+        text = self.text
+        # headers with a colon, and capital lines without one ("LEFT LOWER EXTREMITY")
+        found = [(start, end, title) for start, end, title, _ in headers(text)]
+        found += [(m.start(1), m.end(), m.group(1)) for m in _CAPS_LINE.finditer(text)]
+        found.sort()
+        self._title_starts = [start for start, _, _ in found]
+        self._title_sides = [_side_word(_TITLE_SIDE.search(title)) for _, _, title in found]
+        self._titles = [title for _, _, title in found]
+        # a header with content on its own line ("RIGHT LOWER EXTREMITY: WNL") holds that line
+        self._title_ends = [_title_scope_end(text, end) for _, end, _ in found]
+        first_line = text.lstrip()[:120].split("\n", 1)[0].rstrip()
+        if not first_line.endswith(":"):  # a title, not the first section's header
+            self._note_side = _side_word(_TITLE_SIDE_CAPS.search(first_line))
+        if self._note_side is None:  # else a side field ("Operative side: RIGHT"), one side
+            fields = {_meta(side)["side"] for field in self.of("SIDE_FIELD")
+                      for side in self.in_sentence("SIDE", field)
+                      if side.start == field.end + 1 and self.doc[field.end].text == ":"}
+            self._note_side = fields.pop() if len(fields) == 1 else None
+        if self._note_side is None:  # else the one side the note gives its limbs, if one
+            named = {_meta(side)["side"] for side in self.of("SIDE") if self._of_a_limb(side)}
+            self._note_side = named.pop() if len(named) == 1 and "bilateral" not in named \
+                else None
+
+    def _title_at(self, offset: int) -> int | None:
+        """The index of the title whose reach holds an offset, or None."""
+        self._read_titles()
+        at = bisect_right(self._title_starts, offset) - 1
+        return at if at >= 0 and offset < self._title_ends[at] else None
+
     def title_side(self, offset: int) -> str | None:
         """The side a title puts on what stands under it with no side of its own: the side
         word of the section header above (``LEFT KNEE:``, ``Exam - Right shoulder:``), else
         of the note's title line (``Hand Therapy Evaluation - RIGHT UPPER EXTREMITY``)."""
-        if self._title_sides is None:
-            text = self.text
-            # headers with a colon, and capital lines without one ("LEFT LOWER EXTREMITY")
-            found = [(start, end, title) for start, end, title, _ in headers(text)]
-            found += [(m.start(1), m.end(), m.group(1)) for m in _CAPS_LINE.finditer(text)]
-            found.sort()
-            self._title_starts = [start for start, _, _ in found]
-            self._title_sides = [_side_word(_TITLE_SIDE.search(title)) for _, _, title in found]
-            self._titles = [title for _, _, title in found]
-            # a header with content on its own line ("RIGHT LOWER EXTREMITY: WNL") holds that line
-            self._title_ends = [_title_scope_end(text, end) for _, end, _ in found]
-            first_line = text.lstrip()[:120].split("\n", 1)[0].rstrip()
-            if not first_line.endswith(":"):  # a title, not the first section's header
-                self._note_side = _side_word(_TITLE_SIDE_CAPS.search(first_line))
-            if self._note_side is None:  # else a side field ("Operative side: RIGHT"), one side
-                fields = {_meta(side)["side"] for field in self.of("SIDE_FIELD")
-                          for side in self.in_sentence("SIDE", field)
-                          if side.start == field.end + 1 and self.doc[field.end].text == ":"}
-                self._note_side = fields.pop() if len(fields) == 1 else None
-            if self._note_side is None:  # else the one side the note gives its limbs, if one
-                named = {_meta(side)["side"] for side in self.of("SIDE") if self._of_a_limb(side)}
-                self._note_side = named.pop() if len(named) == 1 and "bilateral" not in named \
-                    else None
-        at = bisect_right(self._title_starts, offset) - 1
-        if at >= 0 and offset < self._title_ends[at]:
-            return self._title_sides[at] or self._note_side
-        return self._note_side
+        at = self._title_at(offset)
+        side = self._title_sides[at] if at is not None and self._title_sides else None
+        return side or self._note_side
 
     def title_joint(self, offset: int) -> tuple[dict[str, Any], str | None] | None:
         """The joint the section title above an offset names, with the title's side ("Exam L
         elbow:"), or None."""
-        self.title_side(offset)  # reads the titles once
-        at = bisect_right(self._title_starts, offset) - 1
-        if at < 0 or offset >= self._title_ends[at]:
+        at = self._title_at(offset)
+        if at is None or self._title_sides is None:
             return None
         words = re.findall(r"[a-z]+", self._titles[at].lower())
         joint = next((meta for word in words if (meta := _joint_words().get(word))), None)
