@@ -25,8 +25,11 @@ pipeline is Python and short C calls, so a note runs over by at most one such ca
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import math
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +40,7 @@ T = TypeVar("T")
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
 _set_async_exc.restype = ctypes.c_int
+_LONGEST_WAIT = 1.0  # seconds the watch thread sleeps at most while a deadline is armed
 
 
 class OverBudget(BaseException):
@@ -45,24 +49,40 @@ class OverBudget(BaseException):
 
 
 class _Watchdog:
-    """Deadlines by thread id; one daemon thread raises :class:`OverBudget` when one passes."""
+    """Deadlines by thread id; one daemon thread raises :class:`OverBudget` when one passes.
+
+    The state is kept under a plain lock, taken only with ``with`` (acquired and released in
+    C), and the watch thread sleeps on a ``SimpleQueue`` (C) that ``arm`` puts a wake-up in:
+    an ``OverBudget`` landing in a thread while it arms or disarms (a deadline racing the end
+    of the work) cannot leave the lock held. With ``threading.Condition`` it could: its
+    ``__enter__``, ``wait`` and ``notify`` are Python code, and an exception raised in them
+    after the lock was taken left it taken for ever, the watch thread waiting on it, and no
+    deadline of the process ever fired again.
+    """
 
     def __init__(self) -> None:
-        self.lock = threading.Condition()
+        self.lock = threading.Lock()
+        self.wake: queue.SimpleQueue[None] = queue.SimpleQueue()
         self.deadlines: dict[int, float] = {}  # thread id -> monotonic deadline
         self.fired: set[int] = set()
         self.thread: threading.Thread | None = None
+        # when the watch thread looks at the deadlines next (inf: only when woken); a
+        # deadline at or after it needs no wake-up, so a stream of notes, each armed after the
+        # last one ended, does not hand the watch thread the GIL per note
+        self.wakes_at = math.inf
 
     def arm(self, seconds: float) -> None:
         ident = threading.get_ident()
         with self.lock:
             self.fired.discard(ident)
-            self.deadlines[ident] = time.monotonic() + seconds
+            deadline = self.deadlines[ident] = time.monotonic() + seconds
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._watch, name="notelint-budget",
                                                daemon=True)
                 self.thread.start()
-            self.lock.notify()
+            if deadline < self.wakes_at:
+                self.wakes_at = deadline
+                self.wake.put(None)
 
     def disarm(self) -> bool:
         """End this thread's deadline; whether it passed (then its exception has landed,
@@ -72,22 +92,24 @@ class _Watchdog:
             self.deadlines.pop(ident, None)
             fired = ident in self.fired
             self.fired.discard(ident)
-            return fired
+        return fired
 
     def _watch(self) -> None:
-        with self.lock:
-            while True:
-                if not self.deadlines:
-                    self.lock.wait()
-                    continue
+        while True:
+            with self.lock:
                 now = time.monotonic()
-                ident, deadline = min(self.deadlines.items(), key=lambda item: item[1])
-                if deadline > now:
-                    self.lock.wait(deadline - now)
-                    continue
-                del self.deadlines[ident]
-                self.fired.add(ident)
-                _set_async_exc(ident, OverBudget)
+                for ident, deadline in list(self.deadlines.items()):
+                    if deadline <= now:
+                        del self.deadlines[ident]
+                        self.fired.add(ident)
+                        _set_async_exc(ident, OverBudget)
+                self.wakes_at = min(self.deadlines.values(), default=math.inf)
+                # at least once a second while a deadline is armed: a wake-up is never
+                # more than that late, whatever the order of arms, disarms and wake-ups
+                timeout = None if self.wakes_at == math.inf else min(self.wakes_at - now,
+                                                                     _LONGEST_WAIT)
+            with contextlib.suppress(queue.Empty):
+                self.wake.get(timeout=timeout)
 
 
 def _tick() -> None:

@@ -417,6 +417,22 @@ def test_reliability_one_bad_fhir_resource_is_one_result(tmp_path):
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize("key", ["Right hamstring\ncontracture", "id.\n", "x" * 80, ""])
+def test_reliability_fhir_error_never_quotes_a_key_of_the_input(key):
+    """An error names the field by its path; a key that is no FHIR element name (a line
+    break, words of a note) is shown as <key>, so the message stays one line, free of note text."""
+    from notelint.io import fhir
+
+    for value in (None, [], {key: None}):
+        document = {**_document("k"), "extension": [{"url": "http://example.org/e", key: value}]}
+        with pytest.raises(fhir.FhirError) as raised:
+            fhir.notes(document, [])
+        message = str(raised.value)
+        assert "\n" not in message and (not key or key not in message), message
+    with pytest.raises(fhir.FhirError, match=r"^DocumentReference\.id\.<key>: null"):
+        fhir.notes({**_document("k"), "id": {key: None}}, [])
+
+
 def _client(load):
     """The service's app in this process, through Starlette's test client (lifespan included)."""
     import warnings
@@ -1490,6 +1506,55 @@ def test_reliability_budget_raises_once_and_never_after_the_work():
         with contextlib.suppress(OverBudget):
             within(1e-5, lambda: sum(range(200)))
     time.sleep(0.05)  # nothing pending lands here
+    # ... and never leaves the budget broken: with threading.Condition, an exception landing
+    # in its Python-level __enter__ left the lock taken, and no deadline fired after that
+    assert _busy_within(0.2) == "stopped"
+
+
+def _busy_within(seconds: float) -> str:
+    """Whether ``within(seconds)`` stops work that would run for 20 seconds."""
+    from notelint.budget import OverBudget, within
+
+    started = time.monotonic()
+
+    def busy() -> str:
+        while time.monotonic() - started < 20:
+            pass
+        return "not stopped"
+
+    try:
+        return within(seconds, busy)
+    except OverBudget:
+        return "stopped" if time.monotonic() - started < 5 else "late"
+
+
+def test_reliability_budget_in_a_stream_wakes_its_watchdog_only_when_due():
+    """A stream of notes, each armed just after the last ended, does not wake the watch
+    thread per note (each wake-up hands it the GIL), and a shorter deadline armed after
+    them still fires on time."""
+    from notelint.budget import _watchdog, within
+
+    within(30, lambda: None)  # the watch thread runs
+    time.sleep(0.05)
+    wakes = []
+    original = _watchdog.wake
+
+    class Counted:
+        def put(self, item):
+            original.put(item)
+
+        def get(self, timeout=None):  # the watch thread's sleep: once per look at the deadlines
+            wakes.append(timeout)
+            return original.get(timeout=timeout)
+
+    _watchdog.wake = Counted()
+    try:
+        for _ in range(50):  # notes that let the watch thread run (a sleep frees the GIL)
+            within(30, lambda: time.sleep(0.002))
+        assert len(wakes) <= 3, wakes  # not one per note: at most once a second
+        assert _busy_within(0.2) == "stopped"  # a shorter deadline wakes it
+    finally:
+        _watchdog.wake = original
 
 
 def test_reliability_budget_leaves_the_interpreter_as_it_found_it():

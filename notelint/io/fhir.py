@@ -35,8 +35,17 @@ class FhirError(errors.NotelintError):
 def _path(resource_type: str, location: tuple[Any, ...]) -> str:
     path = resource_type
     for part in location:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        path += f"[{part}]" if isinstance(part, int) else f".{_key(part)}"
     return path
+
+
+_ELEMENT_NAME = re.compile(r"_?[A-Za-z][A-Za-z0-9]{0,63}")
+
+
+def _key(key: Any) -> str:
+    """A property name as an error message may show it: a FHIR element name as it is, any
+    other key of the input (a line break, a sentence of the note) as ``<key>``."""
+    return key if isinstance(key, str) and _ELEMENT_NAME.fullmatch(key) else "<key>"
 
 
 _SPACE = re.compile(r"\s+")
@@ -83,11 +92,12 @@ def _check_json_rules(value: Any, path: str, depth: int = 1) -> None:
         raise FhirError(path.split("[", 1)[0], f"nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, Mapping):
         for key, item in value.items():
+            where = f"{path}.{_key(key)}"
             if item is None:
-                raise FhirError(f"{path}.{key}", "null is not allowed in FHIR JSON")
+                raise FhirError(where, "null is not allowed in FHIR JSON")
             if isinstance(item, list) and not item:
-                raise FhirError(f"{path}.{key}", "an empty array is not allowed in FHIR JSON")
-            _check_json_rules(item, f"{path}.{key}", depth + 1)
+                raise FhirError(where, "an empty array is not allowed in FHIR JSON")
+            _check_json_rules(item, where, depth + 1)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _check_json_rules(item, f"{path}[{i}]", depth + 1)
