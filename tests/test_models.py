@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import islice
 
 from conftest import ROOT
+from spacy.attrs import IDX, NORM, ORTH, SPACY
 
 from notelint.nlp.pipeline import MODEL_NAME, save
 
 SHIPPED = ROOT / "models" / MODEL_NAME
 TEXT_FILES = ("config.cfg", "meta.json")
+COLUMNS = [IDX, ORTH, SPACY, NORM]  # a token's place, text, trailing space and lexeme
 
 
 def test_models_no_drift_from_patterns(tmp_path):
@@ -79,3 +82,52 @@ def test_models_load_without_the_rest_of_medspacy():
     assert negated == "[True]"
     assert modules == "[]"
     assert whole == "True ['medspacy_pyrush', 'medspacy_target_matcher', 'medspacy_context']"
+
+
+def _texts() -> list[str]:
+    """The samples, and corpus notes when the corpus is there (the dev notes and the first
+    500 of every specialty)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples").glob("*.txt"))]
+    for name in ("mtsamples-dev.jsonl", "mtsamples-wild.jsonl"):
+        path = ROOT.parent / "shared" / "corpus" / name
+        if path.is_file():
+            with path.open(encoding="utf-8") as lines:
+                texts += [json.loads(line)["text"] for line in islice(lines, 500)]
+    return texts
+
+
+def test_models_tokens_are_spacys_own_with_every_chunk_cached():
+    """ClinicalEnglish.make_doc caches each new chunk of a note by tokenizing it alone first
+    (spaCy stops caching after a note's first special case): the tokens, their spaces and
+    their lexemes are those of spaCy's tokenizer on the whole text, note after note."""
+    from notelint.nlp.pipeline import ClinicalEnglish
+
+    ours, plain = ClinicalEnglish(), ClinicalEnglish()
+    for text in ["Dr. Smith: can't reach overhead.\n\n  R hamstring (Dr.) 4-/5, 90°.", *_texts()]:
+        for _ in range(2):  # seen for the first time, then from the cache
+            doc, expected = ours.make_doc(text), plain.tokenizer(text)
+            assert doc.to_array(COLUMNS).tolist() == expected.to_array(COLUMNS).tolist()
+
+
+def test_models_a_note_seen_before_is_tokenized_from_the_cache():
+    """Once a note was tokenized, its chunks come from the cache: the affix rules are not
+    tried again, also after a special case ("Dr.") early in the note. spaCy's own tokenizer
+    tries them again on every chunk after the special case."""
+    from notelint.nlp.pipeline import ClinicalEnglish
+
+    text = "Dr. Lee saw her. Right hamstrings tight (popliteal angle 60°), 4-/5, can't squat."
+    calls = []
+    for nlp, tokenize in ((ours := ClinicalEnglish(), ours.make_doc),
+                          (plain := ClinicalEnglish(), plain.tokenizer)):
+        suffix = nlp.tokenizer.suffix_search
+
+        def counted(string, suffix=suffix):
+            calls.append(string)
+            return suffix(string)
+
+        nlp.tokenizer.suffix_search = counted
+        tokenize(text)
+        calls.clear()
+        tokenize(text)
+        found, calls[:] = len(calls), []
+        assert (found == 0) if nlp is ours else (found > 0)

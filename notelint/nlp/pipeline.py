@@ -45,6 +45,7 @@ MODEL_NAME = "notelint_m624"
 _EXTRA_INFIXES = (r"(?<=[0-9A-Za-z.)%:\]]),(?=[A-Za-z(])", r"(?<=[A-Za-z]),(?=[0-9])",
                   r"(?<=[A-Za-z]):(?=[,A-Za-z(])")
 _EXTRA_PREFIXES = (r",",)
+_CACHED_CHUNKS = 200_000  # chunks kept in the tokenizer's cache by ClinicalEnglish at most
 
 
 def _lower(word: str) -> str:
@@ -68,11 +69,41 @@ class ClinicalEnglish(English):
     lang = "en_clinical"
     Defaults = ClinicalEnglishDefaults
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cached_chunks: set[str] = set()
+
     def make_doc(self, text: str) -> Doc:
         """Tokenize ``text``, keeping it for :func:`notelint.nlp.doctext.doc_text`."""
+        self._cache_chunks(text)
         doc = super().make_doc(text)
         doc.user_data[DOC_TEXT] = text
         return doc
+
+    def _cache_chunks(self, text: str) -> None:
+        """Tokenize each whitespace-separated chunk of ``text`` not seen before on its own,
+        which puts it in the tokenizer's cache.
+
+        spaCy's tokenizer caches each chunk's tokens, but within one text it stops caching
+        after the first chunk that holds a special case ("Dr.", "can't"; spaCy issue 13950:
+        its ``has_special`` flag is never reset), so on clinical notes most chunks are split
+        by the affix rules again at every note (five times the cost of a cached chunk). A
+        chunk alone is cached unless it holds a special case itself, and a cached chunk
+        gives the tokens it would give in the text (the cache is keyed by the chunk alone):
+        the tokens are spaCy's own (a test compares them on every sample and corpus note).
+        """
+        chunks = set(text.split())
+        new = chunks - self._cached_chunks
+        if not new:
+            return
+        if len(self._cached_chunks) + len(new) > _CACHED_CHUNKS:
+            # a bound on both, for a process that lints notes for ever (a service)
+            self.tokenizer._flush_cache()
+            self._cached_chunks.clear()
+        tokenizer = self.tokenizer
+        for chunk in new:
+            tokenizer(chunk)
+        self._cached_chunks |= new
 
 
 def _register() -> None:
