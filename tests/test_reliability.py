@@ -419,8 +419,8 @@ def test_reliability_one_bad_fhir_resource_is_one_result(tmp_path):
 
 @pytest.mark.parametrize("key", ["Right hamstring\ncontracture", "id.\n", "x" * 80, ""])
 def test_reliability_fhir_error_never_quotes_a_key_of_the_input(key):
-    """An error names the field by its path; a key that is no FHIR element name (a line
-    break, words of a note) is shown as <key>, so the message stays one line, free of note text."""
+    """An error names the field by its path; a key that is not a name (a line break, words
+    of a note) is shown as <key>, so the message stays one line, free of note text."""
     from notelint.io import fhir
 
     for value in (None, [], {key: None}):

@@ -39,13 +39,14 @@ def _path(resource_type: str, location: tuple[Any, ...]) -> str:
     return path
 
 
-_ELEMENT_NAME = re.compile(r"_?[A-Za-z][A-Za-z0-9]{0,63}")
+_KEY = re.compile(r"\S{1,64}")
 
 
 def _key(key: Any) -> str:
-    """A property name as an error message may show it: a FHIR element name as it is, any
-    other key of the input (a line break, a sentence of the note) as ``<key>``."""
-    return key if isinstance(key, str) and _ELEMENT_NAME.fullmatch(key) else "<key>"
+    """A property name as an error message may show it: a name (an element, an unknown key
+    such as ``paitent``) as it is; any other key of the input (with a line break or a
+    space, as words of a note would have, or longer than 64 characters) as ``<key>``."""
+    return key if isinstance(key, str) and _KEY.fullmatch(key) and key.isprintable() else "<key>"
 
 
 _SPACE = re.compile(r"\s+")
