@@ -131,3 +131,17 @@ def test_models_a_note_seen_before_is_tokenized_from_the_cache():
         tokenize(text)
         found, calls[:] = len(calls), []
         assert (found == 0) if nlp is ours else (found > 0)
+
+
+def test_models_the_chunks_remembered_are_bounded(monkeypatch):
+    """Past the bound, ClinicalEnglish forgets the chunks it cached and starts again; the
+    tokens stay spaCy's."""
+    from notelint.nlp import pipeline
+
+    monkeypatch.setattr(pipeline, "_CACHED_CHUNKS", 6)
+    ours, plain = pipeline.ClinicalEnglish(), pipeline.ClinicalEnglish()
+    for text in ["Dr. Lee: R hamstring 4-/5.", "Left gastrocnemius tight, can't squat (90°).",
+                 "Dr. Lee: R hamstring 4-/5."]:
+        assert ours.make_doc(text).to_array(COLUMNS).tolist() == \
+            plain.tokenizer(text).to_array(COLUMNS).tolist()
+        assert len(ours._cached_chunks) <= 6

@@ -45,7 +45,7 @@ MODEL_NAME = "notelint_m624"
 _EXTRA_INFIXES = (r"(?<=[0-9A-Za-z.)%:\]]),(?=[A-Za-z(])", r"(?<=[A-Za-z]),(?=[0-9])",
                   r"(?<=[A-Za-z]):(?=[,A-Za-z(])")
 _EXTRA_PREFIXES = (r",",)
-_CACHED_CHUNKS = 200_000  # chunks kept in the tokenizer's cache by ClinicalEnglish at most
+_CACHED_CHUNKS = 200_000  # chunks ClinicalEnglish remembers having put in the cache, at most
 
 
 def _lower(word: str) -> str:
@@ -97,8 +97,8 @@ class ClinicalEnglish(English):
         if not new:
             return
         if len(self._cached_chunks) + len(new) > _CACHED_CHUNKS:
-            # a bound on both, for a process that lints notes for ever (a service)
-            self.tokenizer._flush_cache()
+            # a bound on what this remembers, for a process that lints notes for ever (a
+            # service); the chunks stay in spaCy's cache, which grows as its vocabulary does
             self._cached_chunks.clear()
         tokenizer = self.tokenizer
         for chunk in new:
