@@ -86,8 +86,8 @@ class ClinicalEnglish(English):
 
         spaCy's tokenizer caches each chunk's tokens, but within one text it stops caching
         after the first chunk that holds a special case ("Dr.", "can't"; spaCy issue 13950:
-        its ``has_special`` flag is never reset), so on clinical notes most chunks are split
-        by the affix rules again at every note (five times the cost of a cached chunk). A
+        its ``has_special`` flag is never reset), so on clinical notes a fifth of the chunks are
+        split by the affix rules again at every note, most of the tokenizer's time. A
         chunk alone is cached unless it holds a special case itself, and a cached chunk
         gives the tokens it would give in the text (the cache is keyed by the chunk alone):
         the tokens are spaCy's own (a test compares them on every sample and corpus note).
