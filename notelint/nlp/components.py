@@ -57,8 +57,10 @@ def _scope_ends_at(stops: frozenset[str],
     a target after it past one of the ``forward`` tokens (``metadata.forward_ends_at``: a
     checked "[x] no" negates the finding right after it, "[x] no effusion", not the next field)."""
 
+    both = stops | forward
+
     def reaches(target: Span, modifier: Span, between: Span) -> bool:
-        ends = stops | forward if target.start >= modifier.end else stops
+        ends = both if target.start >= modifier.end else stops
         return not any(token.text in ends for token in between
                        if not modifier.start <= token.i < modifier.end)
 
